@@ -1,0 +1,55 @@
+# The two commands of the README: `make run` and `make test`.
+# Each sets up what it needs first (a virtualenv in .venv), so a fresh clone
+# with Python 3.11+ and make is enough.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The quick start runs in debug mode on SQLite, tasks in-process, mail to the console.
+DEV_ENV := DEBUG=true
+
+.PHONY: run test venv deps dev-deps migrate demo lint format check-deploy messages clean
+
+run: deps
+	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: dev-deps
+	$(BIN)/python scripts/ensure_chromium.py
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Convening needs Python 3.11 or newer (found " + sys.version.split()[0] + ")"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.deps: requirements.txt $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.deps
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+lint: dev-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: dev-deps
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Recompiles the .mo catalogues from the .po files, in pure Python (no GNU gettext needed).
+messages: dev-deps
+	$(BIN)/python scripts/compile_messages.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

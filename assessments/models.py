@@ -1,0 +1,1 @@
+# Assessment rounds, invitations and ratings arrive with issue 3.

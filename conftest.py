@@ -1,0 +1,50 @@
+"""Persona fixtures shared by every app's tests (healthchecks' alice/bob/charlie).
+
+- `org`: the organization under test, with the default stakeholder groups;
+- `facilitator`, `lead`, `stakeholder`: members of `org` with that one role;
+- `outsider`: a facilitator of *another* organization (must get 404s from `org`).
+"""
+
+import pytest
+
+from convening.models import DEFAULT_STAKEHOLDER_GROUPS, Role
+from convening.tests.factories import MembershipFactory, OrganizationFactory, StakeholderGroupFactory, UserFactory
+
+
+def _member(organization, role):
+    user = UserFactory()
+    MembershipFactory(organization=organization, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def org(db):
+    organization = OrganizationFactory(name="Demo State Agency")
+    for position, name in enumerate(DEFAULT_STAKEHOLDER_GROUPS):
+        StakeholderGroupFactory(organization=organization, name=name, position=position)
+    return organization
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganizationFactory(name="Other State Agency")
+
+
+@pytest.fixture
+def facilitator(org):
+    return _member(org, Role.FACILITATOR)
+
+
+@pytest.fixture
+def lead(org):
+    return _member(org, Role.LEAD)
+
+
+@pytest.fixture
+def stakeholder(org):
+    return _member(org, Role.STAKEHOLDER)
+
+
+@pytest.fixture
+def outsider(other_org):
+    return _member(other_org, Role.FACILITATOR)

@@ -1,0 +1,11 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "convening.settings")
+
+# DjangoTask gives every task delay_on_commit(), so nothing is enqueued for a
+# transaction that later rolls back.
+app = Celery("convening", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
