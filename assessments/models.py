@@ -1,1 +1,201 @@
-# Assessment rounds, invitations and ratings arrive with issue 3.
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from convening.models import Organization, StakeholderGroup, Team
+from rubrics.models import DESCRIPTOR_MAX_LENGTH, KeyAction, Level, Rubric
+
+MIN_THRESHOLD = 3
+DEFAULT_THRESHOLD = 5
+EVIDENCE_MAX_LENGTH = DESCRIPTOR_MAX_LENGTH
+
+
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Round(models.Model):
+    """One assessment round of a team: everyone invited rates every key action
+    of the round's rubrics between the opening and closing dates."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="rounds")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="rounds")
+    name = models.CharField(_("name"), max_length=200)
+    rubrics = models.ManyToManyField(Rubric, through="RoundRubric", related_name="rounds")
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    threshold = models.PositiveSmallIntegerField(
+        _("anonymity threshold"),
+        default=DEFAULT_THRESHOLD,
+        help_text=_("Results of a stakeholder group with fewer respondents than this are never shown."),
+    )
+    share_results = models.BooleanField(
+        _("share results with stakeholders"),
+        default=False,
+        help_text=_("After closing, invited stakeholders may see the team's aggregated results."),
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("automatic reminder (days before closing)"), null=True, blank=True
+    )
+    status = models.CharField(_("status"), max_length=8, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(threshold__gte=MIN_THRESHOLD), name="round_threshold_min"),
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="round_closes_after_opening"),
+            models.CheckConstraint(condition=Q(status__in=RoundStatus.values), name="round_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "opens_at"]), models.Index(fields=["status", "closes_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.team} — {self.name}"
+
+
+class RoundRubric(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="round_rubrics")
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="round_rubrics")
+    position = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["round", "position"]
+        constraints = [models.UniqueConstraint(fields=["round", "rubric"], name="round_rubric_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.rubric}"
+
+
+class Invitation(models.Model):
+    """A person's place in a round, with their personal link. Only a hash of
+    the link's token is stored, so a database leak gives no working links."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    stakeholder_group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [models.UniqueConstraint(fields=["round", "user"], name="invitation_unique_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.round}"
+
+
+class Response(models.Model):
+    """Everything one respondent answered in one round: an invitee's online
+    answers, or a paper form entered by a facilitator (by proxy, with a
+    respondent code instead of a person)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="responses")
+    invitation = models.OneToOneField(
+        Invitation, null=True, blank=True, on_delete=models.CASCADE, related_name="response"
+    )
+    respondent_code = models.CharField(_("respondent code"), max_length=50, blank=True)
+    stakeholder_group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="responses")
+    entered_by_proxy = models.BooleanField(_("entered by proxy"), default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "respondent_code"],
+                condition=~Q(respondent_code=""),
+                name="response_unique_respondent_code",
+            ),
+            # Online answers belong to an invitation; paper answers carry a code.
+            models.CheckConstraint(
+                condition=Q(invitation__isnull=False, respondent_code="", entered_by_proxy=False)
+                | Q(invitation__isnull=True, entered_by_proxy=True) & ~Q(respondent_code=""),
+                name="response_invitation_or_paper",
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return self.respondent_code or f"{self.invitation}"
+
+
+class Rating(models.Model):
+    """One answer to one key action: a level, or "Not sure"."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="ratings")
+    key_action = models.ForeignKey(KeyAction, on_delete=models.PROTECT, related_name="ratings")
+    level = models.ForeignKey(Level, null=True, blank=True, on_delete=models.PROTECT, related_name="ratings")
+    not_sure = models.BooleanField(_("not sure"), default=False)
+    evidence = models.TextField(_("evidence"), blank=True, max_length=EVIDENCE_MAX_LENGTH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "key_action"], name="rating_unique_per_key_action"),
+            models.CheckConstraint(
+                condition=Q(level__isnull=False, not_sure=False) | Q(level__isnull=True, not_sure=True),
+                name="rating_level_xor_not_sure",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_action}: {self.level or _('Not sure')}"
+
+
+class MessageKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
+    REMINDER = "reminder", _("Reminder")
+    ROUND_CLOSED = "round_closed", _("Round closed")
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class SentMessage(models.Model):
+    """One e-mail to one invitee, created before the send task is enqueued.
+    Its row is the idempotency record: a retried or redelivered task finds it
+    already sent and does nothing."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=16, choices=MessageKind.choices)
+    status = models.CharField(max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING)
+    recipient = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("sent message")
+        verbose_name_plural = _("sent messages")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=MessageKind.values), name="sent_message_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=MessageStatus.values), name="sent_message_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.recipient}"
