@@ -10,7 +10,7 @@ PORT ?= 8000
 # The quick start runs in debug mode on SQLite, tasks in-process, mail to the console.
 DEV_ENV := DEBUG=true
 
-.PHONY: run test venv deps dev-deps migrate demo lint format check-deploy messages clean
+.PHONY: run test deps dev-deps lint format messages clean
 
 run: deps
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
@@ -47,8 +47,12 @@ format: dev-deps
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Recompiles the .mo catalogues from the .po files, in pure Python (no GNU gettext needed).
+# Extracts the marked strings into locale/es (needs GNU gettext), then compiles
+# the .mo catalogues in pure Python; the compiled files are committed, so
+# `make run` on a fresh machine needs no gettext.
 messages: dev-deps
+	$(DEV_ENV) $(BIN)/python manage.py makemessages --locale es --no-location --no-obsolete \
+		--ignore .venv --ignore tests --ignore '*/tests/*' --ignore staticfiles
 	$(BIN)/python scripts/compile_messages.py
 
 clean:
