@@ -1,0 +1,25 @@
+"""Gunicorn settings, read from the working directory at start-up (production
+and .ci/run). Everything a deployment tunes comes from the environment."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:" + os.environ.get("PORT", "8000"))
+# Sync workers: the views are short and CPU-bound; the usual rule of thumb for those.
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+# Longer than any page should ever take, short enough that a stuck worker is replaced before a proxy gives up.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+# Behind a load balancer that keeps connections alive, a few seconds saves a TCP handshake per request.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycling workers bounds the damage of any slow memory leak; the jitter keeps them from restarting together.
+max_requests = 1000
+max_requests_jitter = 100
+# Container filesystems can be slow for the heartbeat file that the master watches; memory is not.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 — gunicorn's documented advice
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Several instances run side by side and are managed by the orchestrator; a control socket in $HOME would be
+# shared between them and needs a writable home directory that a container user may not have.
+control_socket_disable = True
