@@ -1,0 +1,342 @@
+"""The rubric exchange format (SPEC §2): export, and the strict check every
+import goes through.
+
+Messages name the place of each problem the way the file is written, counting
+list items from 1 like positions do: `key_actions[3].descriptors` is the third
+key action in the file. Descriptors are given in the order of the levels'
+positions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .models import (
+    DESCRIPTOR_MAX_LENGTH,
+    MAX_KEY_ACTIONS,
+    MAX_LEVELS,
+    MIN_KEY_ACTIONS,
+    MIN_LEVELS,
+    TITLE_MAX_LENGTH,
+    Level,
+    Rubric,
+)
+
+MAX_FILE_BYTES = 1024 * 1024
+# Enough to fix a file in one go without flooding the page.
+MAX_MESSAGES = 50
+# Far beyond any real chain of versions, and far below the column's limit, so
+# that "latest + 1" can never overflow it.
+MAX_VERSION = 1_000_000
+SLUG_MAX_LENGTH = Rubric._meta.get_field("slug").max_length
+LEVEL_NAME_MAX_LENGTH = Level._meta.get_field("name").max_length
+# /rubrics/import/ is the import page, so a rubric of that slug would have none.
+RESERVED_SLUGS = frozenset({"import"})
+# Names quoted back in messages (unknown fields, bad slugs) are cut to this.
+QUOTE_MAX_LENGTH = 40
+
+RUBRIC_FIELDS = ("title", "slug", "version", "source", "row_heading", "row_subheading", "levels", "key_actions")
+LEVEL_FIELDS = ("position", "name", "summary")
+KEY_ACTION_FIELDS = ("position", "title", "descriptors")
+
+
+def rubric_to_dict(rubric: Rubric) -> dict[str, Any]:
+    """The exchange form of a rubric; prefetch its levels and its key actions'
+    descriptors to keep this at a fixed number of queries."""
+    return {
+        "title": rubric.title,
+        "slug": rubric.slug,
+        "version": rubric.version,
+        "source": rubric.source,
+        "row_heading": rubric.row_heading,
+        "row_subheading": rubric.row_subheading,
+        "levels": [
+            {"position": level.position, "name": level.name, "summary": level.summary} for level in rubric.levels.all()
+        ],
+        "key_actions": [
+            {
+                "position": key_action.position,
+                "title": key_action.title,
+                "descriptors": [descriptor.text for descriptor in key_action.descriptors.all()],
+            }
+            for key_action in rubric.key_actions.all()
+        ],
+    }
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """The canonical text: the format of rubrics/data/*.json, so that an
+    export of a built-in rubric is byte for byte its data file."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def parse_exchange(raw: bytes) -> dict[str, Any]:
+    """The checked content of an uploaded file; raises ValidationError with
+    every problem found."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValidationError(_("file: larger than 1 MB"))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValidationError(_("file: not UTF-8 text")) from error
+    try:
+        data = json.loads(text, object_pairs_hook=_JSONObject.from_pairs)
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            _("file: not valid JSON (line %(line)s, column %(column)s)") % {"line": error.lineno, "column": error.colno}
+        ) from error
+    except (ValueError, RecursionError) as error:
+        # Numbers too long to convert, or lists nested thousands deep.
+        raise ValidationError(_("file: not valid JSON")) from error
+    return clean(data)
+
+
+def clean(data: object) -> dict[str, Any]:
+    """Checks decoded exchange data against the format and the model's limits.
+    Returns a copy with text stripped and levels and key actions in position
+    order; raises ValidationError listing every problem (capped)."""
+    checker = _Checker()
+    cleaned = checker.rubric(data)
+    if checker.messages:
+        raise ValidationError(_capped(checker.messages))
+    return cleaned
+
+
+class _JSONObject(dict):
+    """A decoded JSON object that remembers the names given more than once
+    (json.loads would silently keep the last value)."""
+
+    duplicates: list[str]
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, Any]]) -> _JSONObject:
+        obj = cls(pairs)
+        counts = Counter(name for name, _value in pairs)
+        obj.duplicates = [name for name, count in counts.items() if count > 1]
+        return obj
+
+
+def _capped(messages: list[str]) -> list[str]:
+    if len(messages) <= MAX_MESSAGES:
+        return messages
+    hidden = len(messages) - MAX_MESSAGES
+    more = ngettext("… and %(count)s more problem", "… and %(count)s more problems", hidden) % {"count": hidden}
+    return [*messages[:MAX_MESSAGES], more]
+
+
+def _quote(name: str) -> str:
+    """A name from the file, safe and short enough to show back."""
+    safe = name.encode("utf-8", "replace").decode("utf-8")
+    return safe if len(safe) <= QUOTE_MAX_LENGTH else safe[: QUOTE_MAX_LENGTH - 1] + "…"
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL cannot store NUL, and a lone surrogate ("\\ud800" in JSON) is
+    not UTF-8 at all: better a message than a server error."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def _kind(value: object) -> str:
+    """What a JSON value is, in the words of the messages."""
+    if value is None:
+        return _("null")
+    if isinstance(value, bool):
+        return _("true or false")
+    if isinstance(value, int):
+        return _("a whole number")
+    if isinstance(value, float):
+        return _("a number")
+    if isinstance(value, str):
+        return _("text")
+    if isinstance(value, list):
+        return _("a list")
+    return _("an object")
+
+
+def _range(low: int, high: int) -> str:
+    return _("%(low)s to %(high)s") % {"low": low, "high": high}
+
+
+class _Checker:
+    """Walks the data once, noting every problem with its place."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def expected(self, place: str, expected: object, got: object) -> None:
+        self.messages.append(
+            _("%(place)s: expected %(expected)s, got %(got)s") % {"place": place, "expected": expected, "got": got}
+        )
+
+    def too_long(self, place: str, limit: int, length: int) -> None:
+        self.expected(
+            place, _("at most %(limit)s characters") % {"limit": limit}, _("%(count)s characters") % {"count": length}
+        )
+
+    def rubric(self, data: object) -> dict[str, Any]:
+        obj = self.object(data, _("file"), RUBRIC_FIELDS, prefix="")
+        if obj is None:
+            return {}
+        cleaned = {
+            "title": self.text(obj, "title", "title", TITLE_MAX_LENGTH),
+            "slug": self.slug(obj),
+            "version": self.whole_number(obj, "version", "version", low=1, high=MAX_VERSION),
+            "source": self.text(obj, "source", "source", TITLE_MAX_LENGTH, required=False),
+            "row_heading": self.text(obj, "row_heading", "row_heading", TITLE_MAX_LENGTH),
+            "row_subheading": self.text(obj, "row_subheading", "row_subheading", TITLE_MAX_LENGTH, required=False),
+        }
+        level_items = self.items(obj, "levels", MIN_LEVELS, MAX_LEVELS, _("%(low)s to %(high)s levels"))
+        levels = [self.level(item, f"levels[{index}]") for index, item in enumerate(level_items, start=1)]
+        self.positions(levels, "levels")
+        # Counting descriptors against a wrong number of levels would only repeat that one problem.
+        level_count = len(levels) if MIN_LEVELS <= len(levels) <= MAX_LEVELS else None
+        key_action_items = self.items(
+            obj, "key_actions", MIN_KEY_ACTIONS, MAX_KEY_ACTIONS, _("%(low)s to %(high)s key actions")
+        )
+        key_actions = [
+            self.key_action(item, f"key_actions[{index}]", level_count=level_count)
+            for index, item in enumerate(key_action_items, start=1)
+        ]
+        self.positions(key_actions, "key_actions")
+        return {**cleaned, "levels": sorted(levels, key=_position), "key_actions": sorted(key_actions, key=_position)}
+
+    def level(self, data: object, place: str) -> dict[str, Any]:
+        obj = self.object(data, place, LEVEL_FIELDS, prefix=place + ".")
+        if obj is None:
+            return {}
+        return {
+            "position": self.whole_number(obj, "position", f"{place}.position"),
+            "name": self.text(obj, "name", f"{place}.name", LEVEL_NAME_MAX_LENGTH),
+            "summary": self.text(obj, "summary", f"{place}.summary", TITLE_MAX_LENGTH, required=False),
+        }
+
+    def key_action(self, data: object, place: str, *, level_count: int | None) -> dict[str, Any]:
+        obj = self.object(data, place, KEY_ACTION_FIELDS, prefix=place + ".")
+        if obj is None:
+            return {}
+        cleaned = {
+            "position": self.whole_number(obj, "position", f"{place}.position"),
+            "title": self.text(obj, "title", f"{place}.title", TITLE_MAX_LENGTH),
+        }
+        if "descriptors" not in obj:
+            return cleaned
+        descriptors = obj["descriptors"]
+        if not isinstance(descriptors, list):
+            self.expected(f"{place}.descriptors", _("a list"), _kind(descriptors))
+            return cleaned
+        if level_count is not None and len(descriptors) != level_count:
+            self.expected(f"{place}.descriptors", level_count, len(descriptors))
+        if len(descriptors) <= MAX_LEVELS:
+            cleaned["descriptors"] = [
+                self.string(text, f"{place}.descriptors[{index}]", DESCRIPTOR_MAX_LENGTH)
+                for index, text in enumerate(descriptors, start=1)
+            ]
+        return cleaned
+
+    def object(self, data: object, place: str, fields: tuple[str, ...], *, prefix: str) -> dict[str, Any] | None:
+        if not isinstance(data, dict):
+            self.expected(place, _("an object"), _kind(data))
+            return None
+        for name in getattr(data, "duplicates", []):
+            self.messages.append(_("%(place)s: given more than once") % {"place": prefix + _quote(name)})
+        self.messages.extend(_("%(place)s: missing") % {"place": prefix + name} for name in fields if name not in data)
+        self.messages.extend(
+            _("%(place)s: unknown field") % {"place": prefix + _quote(name)} for name in data if name not in fields
+        )
+        return data
+
+    def items(self, obj: dict[str, Any], key: str, low: int, high: int, expected: str) -> list[Any]:
+        """The items to check further: none when there are too many, so that
+        a huge list costs one message, not one per item."""
+        if key not in obj:
+            return []
+        value = obj[key]
+        if not isinstance(value, list):
+            self.expected(key, _("a list"), _kind(value))
+            return []
+        if not low <= len(value) <= high:
+            self.expected(key, expected % {"low": low, "high": high}, len(value))
+        return value if len(value) <= high else []
+
+    def whole_number(
+        self, obj: dict[str, Any], key: str, place: str, *, low: int | None = None, high: int | None = None
+    ) -> int | None:
+        if key not in obj:
+            return None
+        value = obj[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.expected(place, _("a whole number"), _kind(value))
+            return None
+        if low is not None and high is not None and not low <= value <= high:
+            self.expected(place, _range(low, high), value)
+            return None
+        return value
+
+    def text(self, obj: dict[str, Any], key: str, place: str, max_length: int, *, required: bool = True) -> str:
+        if key not in obj:
+            return ""
+        return self.string(obj[key], place, max_length, required=required)
+
+    def string(self, value: object, place: str, max_length: int, *, required: bool = True) -> str:
+        if not isinstance(value, str):
+            self.expected(place, _("text"), _kind(value))
+            return ""
+        text = value.strip()
+        if required and not text:
+            self.messages.append(_("%(place)s: must not be empty") % {"place": place})
+        elif len(text) > max_length:
+            self.too_long(place, max_length, len(text))
+        elif not _storable(text):
+            self.messages.append(_("%(place)s: contains a character that is not allowed") % {"place": place})
+        return text
+
+    def slug(self, obj: dict[str, Any]) -> str:
+        if "slug" not in obj:
+            return ""
+        value = obj["slug"]
+        if not isinstance(value, str):
+            self.expected("slug", _("text"), _kind(value))
+            return ""
+        if not value:
+            self.messages.append(_("%(place)s: must not be empty") % {"place": "slug"})
+        elif len(value) > SLUG_MAX_LENGTH:
+            self.too_long("slug", SLUG_MAX_LENGTH, len(value))
+        elif not slug_re.fullmatch(value):
+            self.expected("slug", _("only letters, digits, hyphens and underscores"), f"“{_quote(value)}”")
+        elif value in RESERVED_SLUGS:
+            self.messages.append(_("%(place)s: “%(slug)s” is reserved") % {"place": "slug", "slug": value})
+        return value
+
+    def positions(self, items: list[dict[str, Any]], place: str) -> None:
+        """Positions must number the items 1 to N; all in range and none
+        repeated means exactly that."""
+        used: dict[int, int] = {}
+        for index, item in enumerate(items, start=1):
+            position = item.get("position")
+            if position is None:
+                continue
+            item_place = f"{place}[{index}].position"
+            if not 1 <= position <= len(items):
+                self.expected(item_place, _range(1, len(items)), position)
+            elif position in used:
+                self.messages.append(
+                    _("%(place)s: %(position)s is already used by %(other)s")
+                    % {"place": item_place, "position": position, "other": f"{place}[{used[position]}]"}
+                )
+            else:
+                used[position] = index
+
+
+def _position(item: dict[str, Any]) -> int:
+    return item.get("position") or 0

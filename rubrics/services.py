@@ -1,0 +1,76 @@
+"""Writes for rubrics. Each function validates before it saves and runs in one
+transaction, so a rubric is stored whole or not at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from convening.models import Organization
+
+from . import exchange
+from .models import Descriptor, KeyAction, Level, Rubric
+
+
+@transaction.atomic
+def rubric_import(*, data: dict[str, Any], organization: Organization | None) -> Rubric:
+    """Stores exchange data as a rubric of the organization (None: built-in).
+    A slug the organization already sees becomes the next version of that
+    chain; a new slug keeps the file's version. Raises ValidationError."""
+    # exchange.clean checks every field against the model's limits; the
+    # database's constraints catch the rest.
+    cleaned = exchange.clean(data)
+    try:
+        # A savepoint of its own, so that losing a race leaves the caller's
+        # transaction usable.
+        with transaction.atomic():
+            rubric = Rubric.objects.create(
+                organization=organization,
+                slug=cleaned["slug"],
+                version=_next_version(slug=cleaned["slug"], organization=organization, wanted=cleaned["version"]),
+                title=cleaned["title"],
+                source=cleaned["source"],
+                row_heading=cleaned["row_heading"],
+                row_subheading=cleaned["row_subheading"],
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            _("slug: another version of this rubric was saved at the same moment; please import again")
+        ) from error
+    levels = Level.objects.bulk_create(Level(rubric=rubric, **level) for level in cleaned["levels"])
+    key_actions = KeyAction.objects.bulk_create(
+        KeyAction(rubric=rubric, position=key_action["position"], title=key_action["title"])
+        for key_action in cleaned["key_actions"]
+    )
+    Descriptor.objects.bulk_create(
+        Descriptor(key_action=key_action, level=level, text=text)
+        for key_action, row in zip(key_actions, cleaned["key_actions"], strict=True)
+        for level, text in zip(levels, row["descriptors"], strict=True)
+    )
+    return rubric
+
+
+def _next_version(*, slug: str, organization: Organization | None, wanted: int) -> int:
+    # Built-ins are seen by every organization, so a new built-in version has
+    # to outrank every organization's chain of that slug; an organization's
+    # version only has to outrank what that organization sees. Either way two
+    # visible rubrics never share a slug and version.
+    chain = Rubric.objects.filter(slug=slug)
+    if organization is not None:
+        chain = chain.visible_to([organization.pk])
+    latest = chain.aggregate(latest=Max("version"))["latest"]
+    return wanted if latest is None else latest + 1
+
+
+@transaction.atomic
+def rubric_freeze(*, rubric: Rubric) -> bool:
+    """Marks a rubric as used, so that it is never edited again; True when
+    this call froze it. A conditional update: rounds starting at the same
+    moment agree on who froze it."""
+    frozen_now = Rubric.objects.filter(pk=rubric.pk, frozen=False).update(frozen=True) == 1
+    rubric.frozen = True
+    return frozen_now
