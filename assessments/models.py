@@ -45,7 +45,12 @@ class Round(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Claimed by a conditional update, so the automatic reminder goes out once
+    # per opening whatever the number of beat ticks or workers.
+    auto_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -77,12 +82,18 @@ class RoundRubric(models.Model):
 
 
 class Invitation(models.Model):
-    """A person's place in a round, with their personal link. Only a hash of
-    the link's token is stored, so a database leak gives no working links."""
+    """A person's place in a round, with their personal link.
+
+    The link's token is HMAC(SECRET_KEY, id + a random 128-bit nonce) and only
+    its SHA-256 hash is stored: the database alone yields no working link, yet
+    every e-mail (invitation, reminders) can carry the same link without the
+    token ever being stored or passed through the broker. A new nonce makes a
+    new link and kills the old one."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="invitations")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
     stakeholder_group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="invitations")
+    token_nonce = models.CharField(max_length=32)
     token_hash = models.CharField(max_length=64, unique=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -138,7 +149,7 @@ class Response(models.Model):
 
 
 class Rating(models.Model):
-    """One answer to one key action: a level, or "Not sure"."""
+    """One answer to one key action: a level or "Not sure", and evidence."""
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="ratings")
     key_action = models.ForeignKey(KeyAction, on_delete=models.PROTECT, related_name="ratings")
@@ -152,14 +163,17 @@ class Rating(models.Model):
         verbose_name_plural = _("ratings")
         constraints = [
             models.UniqueConstraint(fields=["response", "key_action"], name="rating_unique_per_key_action"),
-            models.CheckConstraint(
-                condition=Q(level__isnull=False, not_sure=False) | Q(level__isnull=True, not_sure=True),
-                name="rating_level_xor_not_sure",
-            ),
+            # Evidence may be saved before a level is chosen, so a row may hold
+            # neither; it counts as rated once it has a level or "Not sure".
+            models.CheckConstraint(condition=~Q(level__isnull=False, not_sure=True), name="rating_level_or_not_sure"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.key_action}: {self.level or _('Not sure')}"
+        return f"{self.key_action}: {self.level or (_('Not sure') if self.not_sure else '—')}"
+
+    @property
+    def is_rated(self) -> bool:
+        return self.level_id is not None or self.not_sure
 
 
 class MessageKind(models.TextChoices):

@@ -22,5 +22,6 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("convening.org_urls")),
     path("rubrics/", include("rubrics.urls")),
+    path("", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]

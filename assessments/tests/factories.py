@@ -1,0 +1,42 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from assessments import services
+from assessments.models import Round
+from convening.tests.factories import StakeholderGroupFactory, TeamFactory, TeamMemberFactory, UserFactory
+from rubrics.models import Rubric
+
+
+def lbc_rubrics():
+    return list(Rubric.objects.filter(organization__isnull=True).order_by("slug"))
+
+
+class RoundFactory(DjangoModelFactory):
+    """A round through the real service, so its rubrics are attached and frozen."""
+
+    class Meta:
+        model = Round
+
+    team = factory.SubFactory(TeamFactory)
+    name = factory.Sequence(lambda n: f"Round {n}")
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+    threshold = 5
+
+    @classmethod
+    def _create(cls, model_class, *args, rubrics=None, **kwargs):
+        return services.round_create(rubrics=rubrics if rubrics is not None else lbc_rubrics(), **kwargs)
+
+
+def invite(round_, *people, group=None):
+    """Invites `people` (new ones when none are given) and returns the invitations."""
+    group = group or StakeholderGroupFactory(organization=round_.team.organization)
+    people = people or [UserFactory()]
+    for person in people:
+        TeamMemberFactory(team=round_.team, user=person, stakeholder_group=group)
+    return services.invitations_create(
+        round=round_, invitees=[services.Invitee(user=p, stakeholder_group=group) for p in people]
+    )
