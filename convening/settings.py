@@ -122,6 +122,19 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The login form posts "username" (Django's AuthenticationForm); axes would
+# otherwise look for the model's USERNAME_FIELD ("email"), find nothing, and
+# lock by IP alone.
+AXES_USERNAME_FORM_FIELD = "username"
+
+
+def _axes_username(request, credentials):
+    """One failure counter per address however it is typed, so that changing
+    letter case does not buy an attacker fresh attempts."""
+    return ((credentials or request.POST).get("username") or "").strip().lower() or None
+
+
+AXES_USERNAME_CALLABLE = _axes_username
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a proxy, the number of trusted proxies decides which X-Forwarded-For
 # entry is the client; zero means REMOTE_ADDR, which cannot be spoofed.

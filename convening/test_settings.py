@@ -14,4 +14,7 @@ from .settings import *  # noqa: E402, F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Static files straight from the app directories, as under runserver: the
+# tests must not depend on a collectstatic having been run.
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
