@@ -3,9 +3,18 @@ before it saves and runs in one transaction."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import zoneinfo
+from collections.abc import Sequence
 
-from .models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from . import people_csv
+from .models import DEFAULT_STAKEHOLDER_GROUPS, Membership, Organization, Role, StakeholderGroup, Team, TeamMember, User
 
 
 @transaction.atomic
@@ -22,3 +31,244 @@ def user_set_language(*, user: User, language: str) -> None:
     user.language = language
     user.full_clean(exclude=["password"])
     user.save(update_fields=["language"])
+
+
+@transaction.atomic
+def organization_create(*, name: str, time_zone: str = "UTC") -> Organization:
+    name = _required_name(name, max_length=Organization._meta.get_field("name").max_length)
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise _field_error("time_zone", _("“%(zone)s” is not a known time zone."), zone=time_zone) from None
+    if Organization.objects.filter(name__iexact=name).exists():
+        raise _field_error("name", _("An organization called “%(name)s” exists already."), name=name)
+    organization = Organization.objects.create(name=name, time_zone=time_zone)
+    stakeholder_groups_seed_defaults(organization=organization)
+    return organization
+
+
+@transaction.atomic
+def stakeholder_groups_seed_defaults(*, organization: Organization) -> None:
+    """Adds the default groups (Family, Educator, …) the organization lacks;
+    names it has already, in any case, are left as they are."""
+    existing = {name.lower() for name in organization.stakeholder_groups.values_list("name", flat=True)}
+    start = _next_group_position(organization)
+    missing = [name for name in DEFAULT_STAKEHOLDER_GROUPS if name.lower() not in existing]
+    StakeholderGroup.objects.bulk_create(
+        StakeholderGroup(organization=organization, name=name, position=start + offset)
+        for offset, name in enumerate(missing)
+    )
+
+
+@transaction.atomic
+def membership_grant(*, organization: Organization, user: User, role: Role | str) -> Membership:
+    """Gives `user` the role in the organization; granting a role they hold changes nothing."""
+    if role not in Role.values:
+        raise _field_error("role", _("“%(role)s” is not a role."), role=role)
+    membership, _created = Membership.objects.get_or_create(organization=organization, user=user, role=role)
+    return membership
+
+
+@transaction.atomic
+def stakeholder_group_create(*, organization: Organization, name: str) -> StakeholderGroup:
+    name = _stakeholder_group_name(organization=organization, name=name)
+    return StakeholderGroup.objects.create(
+        organization=organization, name=name, position=_next_group_position(organization)
+    )
+
+
+@transaction.atomic
+def stakeholder_group_rename(*, group: StakeholderGroup, name: str) -> StakeholderGroup:
+    group.name = _stakeholder_group_name(organization=group.organization, name=name, exclude_pk=group.pk)
+    group.save(update_fields=["name"])
+    return group
+
+
+@transaction.atomic
+def stakeholder_group_delete(*, group: StakeholderGroup) -> None:
+    """Refused while team members belong to the group: their results are
+    disaggregated by it, so they must be moved to another group first."""
+    in_use = group.team_members.count()
+    if in_use:
+        raise ValidationError(
+            ngettext_lazy(
+                "“%(group)s” cannot be deleted: %(count)d team member belongs to it. Move them to another group first.",
+                "“%(group)s” cannot be deleted: %(count)d team members belong to it. Move them to another group first.",
+                "count",
+            ),
+            code="in_use",
+            params={"group": group.name, "count": in_use},
+        )
+    group.delete()
+
+
+@transaction.atomic
+def team_create(*, organization: Organization, name: str, description: str = "") -> Team:
+    name, description = _team_fields(organization=organization, name=name, description=description)
+    return Team.objects.create(organization=organization, name=name, description=description)
+
+
+@transaction.atomic
+def team_update(*, team: Team, name: str, description: str) -> Team:
+    team.name, team.description = _team_fields(
+        organization=team.organization, name=name, description=description, exclude_pk=team.pk
+    )
+    team.save(update_fields=["name", "description"])
+    return team
+
+
+@transaction.atomic
+def person_get_or_create(*, email: str, name: str = "") -> tuple[User, bool]:
+    """The person with this e-mail address (in any case), created without a
+    usable password if new; a name fills in a missing one, never replaces one."""
+    email, name = _person_fields(email=email, name=name)
+    people, created = _people_get_or_create({email: name})
+    return people[email], email in created
+
+
+@transaction.atomic
+def team_member_add(
+    *, team: Team, email: str, name: str, stakeholder_group: StakeholderGroup
+) -> tuple[TeamMember, bool]:
+    """Adds the person to the team (and makes them a stakeholder of its
+    organization). Someone already on the team is returned unchanged, with
+    False, so that the caller can say so."""
+    email, name = _person_fields(email=email, name=name)
+    _check_group_of_team(team=team, stakeholder_group=stakeholder_group)
+    existing = team.members.select_related("user", "stakeholder_group").filter(user__email__iexact=email).first()
+    if existing is not None:
+        return existing, False
+    return _team_members_create(team=team, entries=[(email, name, stakeholder_group)])[0], True
+
+
+@transaction.atomic
+def team_member_update_group(*, member: TeamMember, stakeholder_group: StakeholderGroup) -> TeamMember:
+    _check_group_of_team(team=member.team, stakeholder_group=stakeholder_group)
+    member.stakeholder_group = stakeholder_group
+    member.save(update_fields=["stakeholder_group"])
+    return member
+
+
+@transaction.atomic
+def team_member_remove(*, member: TeamMember) -> None:
+    """Takes the person off the team. Their stakeholder role in the
+    organization stays: they may be on other teams, and their past ratings
+    still belong to it."""
+    member.delete()
+
+
+@transaction.atomic
+def team_members_import(*, team: Team, rows: Sequence[people_csv.PersonRow]) -> list[TeamMember]:
+    """Adds every new person of `rows` to the team, or nobody: one bad row
+    refuses the whole list, with a message per bad row."""
+    results = people_csv.check_rows(team=team, rows=list(rows))
+    errors = [
+        ValidationError(_("Line %(line)d: %(error)s"), params={"line": result.row.line, "error": message})
+        for result in results
+        if result.is_error
+        for message in result.messages
+    ]
+    if errors:
+        raise ValidationError(errors)
+    entries = [
+        (result.email, result.name, result.group) for result in results if result.status == people_csv.RowStatus.ADD
+    ]
+    return _team_members_create(team=team, entries=entries)
+
+
+def _team_members_create(*, team: Team, entries: list[tuple[str, str, StakeholderGroup]]) -> list[TeamMember]:
+    """Adds people known not to be on the team yet, in a fixed number of
+    queries however many there are (imports run to thousands)."""
+    people, _created = _people_get_or_create({email: name for email, name, _group in entries})
+    Membership.objects.bulk_create(
+        [Membership(organization=team.organization, user=people[email], role=Role.STAKEHOLDER) for email in people],
+        ignore_conflicts=True,
+    )
+    return TeamMember.objects.bulk_create(
+        TeamMember(team=team, user=people[email], stakeholder_group=group) for email, _name, group in entries
+    )
+
+
+def _people_get_or_create(names_by_email: dict[str, str]) -> tuple[dict[str, User], set[str]]:
+    """People by (already normalized) e-mail, and the e-mails of those created."""
+    existing = {
+        user.email_lower: user
+        for user in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=list(names_by_email))
+    }
+    named = [user for email, user in existing.items() if not user.name and names_by_email[email]]
+    for user in named:
+        user.name = names_by_email[user.email_lower]
+    User.objects.bulk_update(named, ["name"])
+    new = []
+    for email, name in names_by_email.items():
+        if email not in existing:
+            user = User(email=email, name=name)
+            user.set_unusable_password()
+            new.append(user)
+    User.objects.bulk_create(new)
+    # Re-read rather than trust bulk_create to have set primary keys on every database.
+    created = {user.email for user in new}
+    people = existing | {user.email: user for user in User.objects.filter(email__in=created)} if created else existing
+    return people, created
+
+
+def _person_fields(*, email: str, name: str) -> tuple[str, str]:
+    """The same rules as an imported row, with each message on its field."""
+    cleaned: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
+    for field, value, clean in (("email", email, people_csv.normalize_email), ("name", name, people_csv.clean_name)):
+        try:
+            cleaned[field] = clean(value)
+        except ValidationError as error:
+            errors[field] = error
+    if errors:
+        raise ValidationError(errors)
+    return cleaned["email"], cleaned["name"]
+
+
+def _field_error(field: str, message: str, **params: object) -> ValidationError:
+    return ValidationError({field: ValidationError(message, params=params)})
+
+
+def _check_group_of_team(*, team: Team, stakeholder_group: StakeholderGroup) -> None:
+    if stakeholder_group.organization_id != team.organization_id:
+        raise _field_error(
+            "stakeholder_group",
+            _("“%(group)s” is not a stakeholder group of %(organization)s."),
+            group=stakeholder_group.name,
+            organization=team.organization.name,
+        )
+
+
+def _required_name(name: str, *, max_length: int) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise _field_error("name", _("A name is required."))
+    if len(name) > max_length:
+        raise _field_error("name", _("The name is longer than %(max)d characters."), max=max_length)
+    return name
+
+
+def _stakeholder_group_name(*, organization: Organization, name: str, exclude_pk: int | None = None) -> str:
+    name = _required_name(name, max_length=StakeholderGroup._meta.get_field("name").max_length)
+    if organization.stakeholder_groups.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise _field_error("name", _("There is a group called “%(name)s” already."), name=name)
+    return name
+
+
+def _next_group_position(organization: Organization) -> int:
+    highest = organization.stakeholder_groups.aggregate(highest=Max("position"))["highest"]
+    return 0 if highest is None else highest + 1
+
+
+def _team_fields(
+    *, organization: Organization, name: str, description: str, exclude_pk: int | None = None
+) -> tuple[str, str]:
+    name = _required_name(name, max_length=Team._meta.get_field("name").max_length)
+    description = description.strip()
+    max_description = Team._meta.get_field("description").max_length
+    if len(description) > max_description:
+        raise _field_error("description", _("The description is longer than %(max)d characters."), max=max_description)
+    if organization.teams.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise _field_error("name", _("There is a team called “%(name)s” already."), name=name)
+    return name, description
