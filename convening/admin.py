@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import Membership, Organization, StakeholderGroup, Team, TeamMember, User
 
 
@@ -35,6 +36,13 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "time_zone", "created_at"]
     search_fields = ["name"]
     inlines = [StakeholderGroupInline, MembershipInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            # After the inlines rather than in save_model: groups typed into
+            # the inline when adding are kept, and only the missing defaults added.
+            services.stakeholder_groups_seed_defaults(organization=form.instance)
 
 
 @admin.register(Membership)

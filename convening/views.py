@@ -1,36 +1,78 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
-from . import services
+from . import people_csv, services
 from .celery import app as celery_app
-from .forms import ProfileForm
-from .models import Role
+from .forms import (
+    ProfileForm,
+    StakeholderGroupChoiceForm,
+    StakeholderGroupForm,
+    TeamForm,
+    TeamMemberAddForm,
+    TeamMembersConfirmForm,
+    TeamMembersImportForm,
+)
+from .models import Role, Team
 from .selectors import (
     SESSION_ORGANIZATION_KEY,
+    TEAM_READERS,
     current_organization,
+    get_current_organization_for,
     get_organization_for,
-    organizations_for,
+    get_stakeholder_group_for,
+    get_team_and_roles_for,
+    get_team_for,
+    get_team_member_for,
+    memberships_for,
     roles_in,
+    stakeholder_groups_for,
+    stakeholder_groups_with_team_counts,
+    stakeholder_groups_with_usage,
+    team_members_for,
     teams_for,
 )
+
+MEMBERS_PER_PAGE = 100
+
+
+def _saved(form, write: Callable[[dict], object]) -> object | None:
+    """Runs the service `write` on a valid form's data; a refusal by the
+    service lands on the form, as the form's own errors would."""
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+
+
+def _role_labels(roles: set[str]) -> list[str]:
+    return [role.label for role in Role if role in roles]
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     organization = current_organization(request)
     roles = roles_in(user=request.user, organization_id=organization.pk) if organization else set()
-    sees_teams = organization is not None and bool(roles & {Role.FACILITATOR, Role.LEAD})
+    sees_teams = organization is not None and bool(roles & set(TEAM_READERS))
     teams = teams_for(organization=organization) if sees_teams else None
-    return render(request, "convening/home.html", {"organization": organization, "roles": roles, "teams": teams})
+    context = {"organization": organization, "roles": roles, "role_labels": _role_labels(roles), "teams": teams}
+    return render(request, "convening/home.html", context)
 
 
 @require_GET
@@ -91,5 +133,207 @@ def profile(request: HttpRequest) -> HttpResponse:
         services.user_update_profile(user=request.user, **form.cleaned_data)
         messages.success(request, _("Your profile was saved."))
         return redirect("convening:profile")
-    memberships = organizations_for(user=request.user)
-    return render(request, "convening/profile.html", {"form": form, "organizations": memberships})
+    return render(request, "convening/profile.html", {"form": form, "memberships": memberships_for(user=request.user)})
+
+
+@login_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    organization = get_current_organization_for(request, need=TEAM_READERS)
+    return render(
+        request,
+        "convening/team_list.html",
+        {"organization": organization, "teams": teams_for(organization=organization)},
+    )
+
+
+@login_required
+def team_create(request: HttpRequest) -> HttpResponse:
+    organization = get_current_organization_for(request, need=Role.FACILITATOR)
+    form = TeamForm(request.POST or None)
+    if request.method == "POST":
+        team = _saved(form, lambda data: services.team_create(organization=organization, **data))
+        if team is not None:
+            messages.success(request, _("The team “%(name)s” was created. Now add its members.") % {"name": team.name})
+            return redirect("convening:team_detail", pk=team.pk)
+    return render(request, "convening/team_form.html", {"form": form, "organization": organization, "team": None})
+
+
+@login_required
+def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_team_for(request.user, pk, need=Role.FACILITATOR)
+    form = TeamForm(request.POST or None, initial={"name": team.name, "description": team.description})
+    if request.method == "POST" and _saved(form, lambda data: services.team_update(team=team, **data)):
+        messages.success(request, _("The team was saved."))
+        return redirect("convening:team_detail", pk=team.pk)
+    return render(request, "convening/team_form.html", {"form": form, "organization": team.organization, "team": team})
+
+
+@login_required
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    team, roles = get_team_and_roles_for(request.user, pk, need=TEAM_READERS)
+    can_manage = Role.FACILITATOR in roles
+    groups = list(stakeholder_groups_with_team_counts(team=team))
+    page = Paginator(team_members_for(team=team), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "team": team,
+        "groups": groups,
+        "member_total": sum(group.member_count for group in groups),
+        "page": page,
+        "can_manage": can_manage,
+        "add_form": _member_add_form(team) if can_manage else None,
+    }
+    return render(request, "convening/team_detail.html", context)
+
+
+def _member_add_form(team: Team, data: dict | None = None) -> TeamMemberAddForm:
+    return TeamMemberAddForm(data, groups=stakeholder_groups_for(organization=team.organization))
+
+
+@login_required
+def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_team_for(request.user, pk, need=Role.FACILITATOR)
+    form = _member_add_form(team, request.POST or None)
+    if request.method == "POST":
+        result = _saved(form, lambda data: services.team_member_add(team=team, **data))
+        if result is not None:
+            member, created = result
+            if created:
+                messages.success(request, _("%(name)s was added to the team.") % {"name": member.user})
+            else:
+                messages.info(
+                    request,
+                    _("%(name)s is already on the team, in the group “%(group)s”: nothing was changed.")
+                    % {"name": member.user, "group": member.stakeholder_group},
+                )
+            return redirect("convening:team_detail", pk=team.pk)
+    return render(request, "convening/team_member_add.html", {"team": team, "form": form})
+
+
+@login_required
+@require_POST
+def team_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    member = get_team_member_for(request.user, pk, member_pk)
+    services.team_member_remove(member=member)
+    messages.success(request, _("%(name)s was removed from the team.") % {"name": member.user})
+    return redirect("convening:team_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def team_member_group(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    member = get_team_member_for(request.user, pk, member_pk)
+    form = StakeholderGroupChoiceForm(
+        request.POST, groups=stakeholder_groups_for(organization=member.team.organization)
+    )
+    if _saved(form, lambda data: services.team_member_update_group(member=member, **data)):
+        messages.success(
+            request,
+            _("%(name)s is now in the group “%(group)s”.") % {"name": member.user, "group": member.stakeholder_group},
+        )
+    else:
+        messages.error(request, _("Choose one of the organization’s stakeholder groups."))
+    return redirect("convening:team_detail", pk=pk)
+
+
+@login_required
+def team_members_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Paste or upload → preview (nothing saved) → confirm. The confirm step
+    carries the previewed rows signed, and checks them all again, since the
+    team or the groups may have changed in between."""
+    team = get_team_for(request.user, pk, need=Role.FACILITATOR)
+    form = TeamMembersImportForm()
+    status = 200
+    if request.method == "POST" and "payload" in request.POST:
+        confirm = TeamMembersConfirmForm(request.POST, team=team)
+        if confirm.is_valid():
+            rows = confirm.cleaned_data["payload"]
+            try:
+                added = services.team_members_import(team=team, rows=rows)
+            except ValidationError:
+                return _import_preview(request, team, rows)
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d person was added to the team.", "%(count)d people were added to the team.", len(added)
+                )
+                % {"count": len(added)},
+            )
+            return redirect("convening:team_detail", pk=team.pk)
+        form.add_error(None, confirm.errors["payload"])
+        status = 400
+    elif request.method == "POST":
+        form = TeamMembersImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            return _import_preview(request, team, form.cleaned_data["rows"])
+    context = {
+        "team": team,
+        "form": form,
+        "groups": stakeholder_groups_for(organization=team.organization),
+        "max_rows": people_csv.MAX_ROWS,
+        "max_megabytes": people_csv.MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "convening/team_members_import.html", context, status=status)
+
+
+def _import_preview(request: HttpRequest, team: Team, rows: list[people_csv.PersonRow]) -> HttpResponse:
+    results = people_csv.check_rows(team=team, rows=rows)
+    counts = people_csv.status_counts(results)
+    confirmable = not counts[people_csv.RowStatus.ERROR] and counts[people_csv.RowStatus.ADD]
+    context = {
+        "team": team,
+        "results": results,
+        "counts": counts,
+        "statuses": people_csv.RowStatus,
+        "confirm_form": TeamMembersConfirmForm(
+            initial={"payload": people_csv.rows_sign(team=team, rows=rows)}, team=team
+        )
+        if confirmable
+        else None,
+    }
+    return render(request, "convening/team_members_preview.html", context)
+
+
+@login_required
+def stakeholder_groups(request: HttpRequest) -> HttpResponse:
+    """One page for the organization's groups: add (form `new`), and per
+    group rename or delete, told apart by the button's `action`."""
+    organization = get_current_organization_for(request, need=Role.FACILITATOR)
+    form = StakeholderGroupForm(prefix="new")
+    row_error: tuple[int, list[str], str] | None = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create":
+            form = StakeholderGroupForm(request.POST, prefix="new")
+            group = _saved(form, lambda data: services.stakeholder_group_create(organization=organization, **data))
+            if group is not None:
+                messages.success(request, _("The group “%(name)s” was added.") % {"name": group.name})
+                return redirect("convening:stakeholder_groups")
+        elif action in {"rename", "delete"}:
+            group = get_stakeholder_group_for(organization=organization, pk=_posted_pk(request, "group"))
+            name = request.POST.get("name", "")
+            try:
+                if action == "rename":
+                    services.stakeholder_group_rename(group=group, name=name)
+                    messages.success(request, _("The group was renamed “%(name)s”.") % {"name": group.name})
+                else:
+                    services.stakeholder_group_delete(group=group)
+                    messages.success(request, _("The group “%(name)s” was deleted.") % {"name": group.name})
+                return redirect("convening:stakeholder_groups")
+            except ValidationError as error:
+                row_error = (group.pk, error.messages, name if action == "rename" else group.name)
+        else:
+            return HttpResponse(_("Unknown action."), status=400)
+    context = {
+        "organization": organization,
+        "groups": stakeholder_groups_with_usage(organization=organization),
+        "form": form,
+        "row_error": row_error,
+    }
+    return render(request, "convening/stakeholder_groups.html", context, status=400 if row_error else 200)
+
+
+def _posted_pk(request: HttpRequest, name: str) -> int:
+    try:
+        return int(request.POST.get(name, ""))
+    except ValueError:
+        raise Http404 from None
