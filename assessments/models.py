@@ -39,6 +39,11 @@ class Round(models.Model):
         default=False,
         help_text=_("After closing, invited stakeholders may see the team's aggregated results."),
     )
+    results_revealed = models.BooleanField(
+        _("results revealed while open"),
+        default=False,
+        help_text=_("Shows the results to facilitators and leads before closing, e.g. live during a meeting."),
+    )
     reminder_days_before = models.PositiveSmallIntegerField(
         _("automatic reminder (days before closing)"), null=True, blank=True
     )
@@ -213,3 +218,71 @@ class SentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient}"
+
+
+class Consensus(models.Model):
+    """The level a team agreed on for one key action after discussing the
+    distribution. Rows are never updated: each change is a new row, so the
+    history says who recorded what and when; the latest row is current."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="consensus_records")
+    key_action = models.ForeignKey(KeyAction, on_delete=models.PROTECT, related_name="consensus_records")
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="+", verbose_name=_("agreed level"))
+    rationale = models.TextField(_("rationale"), blank=True, max_length=EVIDENCE_MAX_LENGTH)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consensus")
+        verbose_name_plural = _("consensus records")
+        ordering = ["round", "key_action", "-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["round", "key_action", "-recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key_action}: {self.level}"
+
+
+class ActionPlan(models.Model):
+    """What the team means to reach next for one key action, made in a round."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="action_plans")
+    key_action = models.ForeignKey(KeyAction, on_delete=models.PROTECT, related_name="action_plans")
+    target_level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="+", verbose_name=_("target level"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("action plan")
+        verbose_name_plural = _("action plans")
+        constraints = [models.UniqueConstraint(fields=["round", "key_action"], name="action_plan_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key_action} → {self.target_level}"
+
+
+class StepStatus(models.TextChoices):
+    OPEN = "open", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class ActionStep(models.Model):
+    plan = models.ForeignKey(ActionPlan, on_delete=models.CASCADE, related_name="steps")
+    description = models.CharField(_("step"), max_length=500)
+    owner = models.CharField(_("owner"), max_length=200, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=StepStatus.choices, default=StepStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("action step")
+        verbose_name_plural = _("action steps")
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=StepStatus.values), name="action_step_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
