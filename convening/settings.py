@@ -99,6 +99,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Rate limits (invitation links) need a cache shared by every web process:
+# Redis in production (CACHE_URL). A single debug process may count locally.
+RATELIMIT_USE_CACHE = "default"
+if DEBUG:
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 AUTH_USER_MODEL = "convening.User"
 AUTHENTICATION_BACKENDS = [
@@ -169,6 +174,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Convening <convening@localhost>")
+# Links in e-mails sent by tasks (invitations, reminders), which have no request to build them from.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -187,7 +194,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
-CELERY_BEAT_SCHEDULE: dict = {}
+# Rounds open, close and send their automatic reminders by themselves.
+CELERY_BEAT_SCHEDULE = {
+    "rounds-tick": {"task": "assessments.tasks.rounds_tick", "schedule": env.float("ROUNDS_TICK_SECONDS", 60.0)},
+}
 
 # Content-Security-Policy: nothing inline, nothing from another origin.
 CONTENT_SECURITY_POLICY = {
