@@ -83,7 +83,8 @@ def parse_exchange(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_FILE_BYTES:
         raise ValidationError(_("file: larger than 1 MB"))
     try:
-        text = raw.decode("utf-8")
+        # Some editors start UTF-8 files with a byte-order mark; it carries no content.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValidationError(_("file: not UTF-8 text")) from error
     try:

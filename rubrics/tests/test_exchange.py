@@ -119,3 +119,7 @@ def test_an_empty_file_is_no_json():
     with pytest.raises(ValidationError) as caught:
         parse_exchange(b"")
     assert caught.value.messages == ["file: not valid JSON (line 1, column 1)"]
+
+
+def test_a_byte_order_mark_is_ignored():
+    assert parse_exchange(b"\xef\xbb\xbf" + dumps(exchange_data()).encode()) == exchange_data()

@@ -211,7 +211,7 @@ def refused(client, raw: bytes, message: str) -> None:
     response = client.post("/rubrics/import/", upload(raw))
     html = response.content.decode()
     assert response.status_code == 200
-    alert = re.search(r'<div class="alert alert-danger" role="alert".*?</div>', html, flags=re.S)
+    alert = re.search(r'<div class="alert alert-danger" role="alert" id="id_file_error">.*?</div>', html, flags=re.S)
     assert alert, "the problems are listed at the top"
     assert f"<li>{escape(message)}</li>" in alert.group()
     assert row_counts() == before
