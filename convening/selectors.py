@@ -64,13 +64,24 @@ def current_organization(request: HttpRequest) -> Organization | None:
     return request._current_organization
 
 
+def current_roles(request: HttpRequest) -> set[str]:
+    """The person's roles in the current organization, read once per request."""
+    if not hasattr(request, "_current_roles"):
+        organization = current_organization(request)
+        request._current_roles = roles_in(user=request.user, organization_id=organization.pk) if organization else set()
+    return request._current_roles
+
+
 def get_current_organization_for(request: HttpRequest, *, need: Role | tuple[Role, ...]) -> Organization:
     """The current organization, for pages that are not about one object
-    (team list, stakeholder groups): 404 when the person has none."""
+    (team list, stakeholder groups): 404 when the person has none, 403
+    without the role there."""
     organization = current_organization(request)
     if organization is None:
         raise Http404
-    require_role(user=request.user, organization_id=organization.pk, need=need)
+    needed = need if isinstance(need, tuple) else (need,)
+    if not current_roles(request).intersection(needed):
+        raise PermissionDenied
     return organization
 
 

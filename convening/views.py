@@ -31,6 +31,7 @@ from .selectors import (
     SESSION_ORGANIZATION_KEY,
     TEAM_READERS,
     current_organization,
+    current_roles,
     get_current_organization_for,
     get_organization_for,
     get_stakeholder_group_for,
@@ -38,7 +39,6 @@ from .selectors import (
     get_team_for,
     get_team_member_for,
     memberships_for,
-    roles_in,
     stakeholder_groups_for,
     stakeholder_groups_with_team_counts,
     stakeholder_groups_with_usage,
@@ -68,7 +68,7 @@ def _role_labels(roles: set[str]) -> list[str]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     organization = current_organization(request)
-    roles = roles_in(user=request.user, organization_id=organization.pk) if organization else set()
+    roles = current_roles(request)
     sees_teams = organization is not None and bool(roles & set(TEAM_READERS))
     teams = teams_for(organization=organization) if sees_teams else None
     context = {"organization": organization, "roles": roles, "role_labels": _role_labels(roles), "teams": teams}
@@ -242,7 +242,7 @@ def team_members_import(request: HttpRequest, pk: int) -> HttpResponse:
     team or the groups may have changed in between."""
     team = get_team_for(request.user, pk, need=Role.FACILITATOR)
     form = TeamMembersImportForm()
-    status = 200
+    confirm_errors: list[str] = []
     if request.method == "POST" and "payload" in request.POST:
         confirm = TeamMembersConfirmForm(request.POST, team=team)
         if confirm.is_valid():
@@ -259,8 +259,7 @@ def team_members_import(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"count": len(added)},
             )
             return redirect("convening:team_detail", pk=team.pk)
-        form.add_error(None, confirm.errors["payload"])
-        status = 400
+        confirm_errors = confirm.errors["payload"]
     elif request.method == "POST":
         form = TeamMembersImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -268,11 +267,12 @@ def team_members_import(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "team": team,
         "form": form,
+        "confirm_errors": confirm_errors,
         "groups": stakeholder_groups_for(organization=team.organization),
         "max_rows": people_csv.MAX_ROWS,
         "max_megabytes": people_csv.MAX_BYTES // (1024 * 1024),
     }
-    return render(request, "convening/team_members_import.html", context, status=status)
+    return render(request, "convening/team_members_import.html", context, status=400 if confirm_errors else 200)
 
 
 def _import_preview(request: HttpRequest, team: Team, rows: list[people_csv.PersonRow]) -> HttpResponse:
