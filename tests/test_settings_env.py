@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Inherited from the developer's shell or set by convening/test_settings.py: any of them would change the outcome.
+# Inherited from the developer's shell or set by the test settings and the browser harness: any of them would
+# change the outcome.
 CONFIG_VARIABLES = {
     "DEBUG",
     "SECRET_KEY",
@@ -30,6 +31,7 @@ CONFIG_VARIABLES = {
     "STATICFILES_STORAGE",
     "DJANGO_READ_DOT_ENV_FILE",
     "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 PRODUCTION = {
     "SECRET_KEY": "k3Qv9-production-like-secret-key-used-only-by-this-test-Zx8pL2mN7rT4wY6",
