@@ -286,3 +286,49 @@ class ActionStep(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class ReportKind(models.TextChoices):
+    ROUND_PDF = "round_pdf", _("Round report (PDF)")
+
+
+class ReportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Being made")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportExport(models.Model):
+    """A report made in the background (a worker), with the progress its page
+    shows. The row is the idempotency record: a redelivered task finds it done
+    and does not make the file again."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="report_exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ReportKind.choices, default=ReportKind.ROUND_PDF)
+    status = models.CharField(_("status"), max_length=8, choices=ReportStatus.choices, default=ReportStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    file = models.FileField(_("file"), upload_to="reports/", blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ReportKind.values), name="report_export_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=ReportStatus.values), name="report_export_status_valid"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="report_export_progress_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.round}"
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status in (ReportStatus.PENDING, ReportStatus.RUNNING)
