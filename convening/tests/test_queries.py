@@ -1,0 +1,76 @@
+"""Each page costs a fixed number of queries, whatever the number of teams,
+members or groups. The counts include the savepoint the request's
+transaction (ATOMIC_REQUESTS) opens and releases inside the test's own."""
+
+import pytest
+from django.urls import reverse
+
+from convening.tests.factories import StakeholderGroupFactory, TeamFactory, TeamMemberFactory
+
+pytestmark = pytest.mark.django_db
+
+# Every signed-in page: 1 the session; 2 the user; 3 SAVEPOINT; … ; last RELEASE SAVEPOINT.
+# The page header asks for the person's organizations (switcher) and the
+# current organization's roles (menu); pages about the current organization
+# share the latter with the view.
+
+
+@pytest.mark.parametrize("teams", [2, 20])
+def test_team_list(client, facilitator, org, groups, teams, django_assert_num_queries):
+    for team in TeamFactory.create_batch(teams, organization=org):
+        TeamMemberFactory.create_batch(2, team=team, stakeholder_group=groups["Family"])
+    client.force_login(facilitator)
+    # session, user, SAVEPOINT, current organization, roles there,
+    # organizations for the switcher, teams with member counts, RELEASE.
+    with django_assert_num_queries(8):
+        response = client.get(reverse("convening:team_list"))
+    assert response.content.decode().count('<th scope="row">') == teams
+
+
+@pytest.mark.parametrize("teams", [2, 20])
+def test_home_of_a_facilitator(client, facilitator, org, teams, django_assert_num_queries):
+    TeamFactory.create_batch(teams, organization=org)
+    client.force_login(facilitator)
+    # session, user, SAVEPOINT, current organization, roles there,
+    # organizations for the switcher, teams with member counts, RELEASE.
+    with django_assert_num_queries(8):
+        response = client.get(reverse("home"))
+    assert response.content.decode().count("/teams/") >= teams
+
+
+def test_home_of_a_stakeholder(client, stakeholder, django_assert_num_queries):
+    client.force_login(stakeholder)
+    # session, user, SAVEPOINT, current organization, roles there,
+    # organizations for the switcher, RELEASE: no teams.
+    with django_assert_num_queries(7):
+        client.get(reverse("home"))
+
+
+@pytest.mark.parametrize(("members", "extra_groups"), [(3, 0), (30, 10)])
+def test_team_detail(client, facilitator, team, groups, members, extra_groups, django_assert_num_queries):
+    more = [StakeholderGroupFactory(organization=team.organization) for _ in range(extra_groups)]
+    choices = [*groups.values(), *more]
+    for n in range(members):
+        TeamMemberFactory(team=team, stakeholder_group=choices[n % len(choices)])
+    client.force_login(facilitator)
+    # session, user, SAVEPOINT, the team with its organization, the roles
+    # there, the groups with the team's counts, the members' count (pages),
+    # current organization and its roles and the organizations (header),
+    # the page of members with person and group, the groups of the add
+    # form, RELEASE.
+    with django_assert_num_queries(13):
+        response = client.get(reverse("convening:team_detail", args=[team.pk]))
+    assert response.content.decode().count('name="stakeholder_group"') == members + 1
+
+
+@pytest.mark.parametrize(("members", "extra_groups"), [(3, 0), (30, 10)])
+def test_stakeholder_groups(client, facilitator, org, groups, members, extra_groups, django_assert_num_queries):
+    StakeholderGroupFactory.create_batch(extra_groups, organization=org)
+    for n in range(members):
+        TeamMemberFactory(team__organization=org, stakeholder_group=groups["Family" if n % 2 else "Educator"])
+    client.force_login(facilitator)
+    # session, user, SAVEPOINT, current organization, roles there,
+    # organizations for the switcher, groups with their member counts, RELEASE.
+    with django_assert_num_queries(8):
+        response = client.get(reverse("convening:stakeholder_groups"))
+    assert response.content.decode().count('value="rename"') == len(groups) + extra_groups
