@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from convening.models import Role
-from convening.selectors import current_organization, require_role
+from convening.selectors import current_organization, get_current_organization_for
 
 from . import exchange, selectors, services
 from .forms import RubricImportForm
@@ -61,10 +61,7 @@ def rubric_json(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def rubric_import(request: HttpRequest) -> HttpResponse:
-    organization = current_organization(request)
-    if organization is None:
-        raise PermissionDenied
-    require_role(user=request.user, organization_id=organization.pk, need=Role.FACILITATOR)
+    organization = get_current_organization_for(request, need=Role.FACILITATOR)
     if request.method != "POST":
         return render(request, "rubrics/import.html", {"form": RubricImportForm()})
     form = RubricImportForm(request.POST, request.FILES)
