@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,7 +50,7 @@ from .selectors import (
 MEMBERS_PER_PAGE = 100
 
 
-def _saved(form, write: Callable[[dict], object]) -> object | None:
+def _saved(form: forms.Form, write: Callable[[dict], object]) -> object | None:
     """Runs the service `write` on a valid form's data; a refusal by the
     service lands on the form, as the form's own errors would."""
     if not form.is_valid():
@@ -329,7 +330,7 @@ def stakeholder_groups(request: HttpRequest) -> HttpResponse:
         "form": form,
         "row_error": row_error,
     }
-    return render(request, "convening/stakeholder_groups.html", context, status=400 if row_error else 200)
+    return render(request, "convening/stakeholder_groups.html", context)
 
 
 def _posted_pk(request: HttpRequest, name: str) -> int:
