@@ -1,0 +1,77 @@
+"""Site administrators' view of rounds. State changes (opening, closing,
+inviting) go through the facilitators' pages, whose services send the e-mails
+and keep the links consistent, so here they are shown, not edited."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import Invitation, Rating, Response, Round, RoundRubric, SentMessage
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown for inspection; deleting stays possible, so that a round (and
+    everything under it) can still be deleted."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class RoundRubricInline(admin.TabularInline):
+    model = RoundRubric
+    extra = 0
+    raw_id_fields = ["rubric"]
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "organization", "status", "opens_at", "closes_at", "threshold"]
+    list_filter = ["status", "organization"]
+    search_fields = ["name", "team__name", "organization__name"]
+    date_hierarchy = "opens_at"
+    raw_id_fields = ["team", "organization", "created_by"]
+    list_select_related = ["team", "organization"]
+    # The status changes through the services, which send the e-mails.
+    readonly_fields = ["status", "opened_at", "closed_at", "auto_reminder_sent_at", "created_by", "created_at"]
+    inlines = [RoundRubricInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["user", "round", "stakeholder_group", "revoked_at", "created_at"]
+    list_filter = ["round__organization", "revoked_at"]
+    search_fields = ["user__email", "user__name", "round__name"]
+    raw_id_fields = ["stakeholder_group"]
+    list_select_related = ["user", "round__team", "stakeholder_group"]
+    # The nonce (with the secret key) makes the link: it is never shown. The
+    # hash alone opens nothing.
+    fields = ["round", "user", "stakeholder_group", "revoked_at", "token_hash", "created_at"]
+    readonly_fields = ["round", "user", "token_hash", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Only the service makes a working link.
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "round", "stakeholder_group", "entered_by_proxy", "submitted_at", "updated_at"]
+    list_filter = ["entered_by_proxy", "round__organization"]
+    search_fields = ["respondent_code", "invitation__user__email", "round__name"]
+    list_select_related = ["round__team", "stakeholder_group", "invitation__user", "invitation__round__team"]
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ["response", "key_action", "level", "not_sure", "updated_at"]
+    list_filter = ["not_sure", "response__round__organization"]
+    list_select_related = ["response__invitation__user", "response__invitation__round__team", "key_action", "level"]
+
+
+@admin.register(SentMessage)
+class SentMessageAdmin(ReadOnlyAdmin):
+    list_display = ["recipient", "kind", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["recipient"]
