@@ -1,3 +1,4 @@
+import json
 import time
 from unittest import mock
 
@@ -6,6 +7,7 @@ from django.db import OperationalError
 from django.urls import reverse
 
 from convening.celery import app as celery_app
+from tests.django_process import run_django
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +39,23 @@ def test_unreachable_broker_is_503_quickly(client, settings, monkeypatch):
     assert response.json() == {"status": "error", "database": "ok", "broker": "error"}
     # A load balancer probes with a timeout of a few seconds; a hanging check would read as a hung app.
     assert elapsed < 5, f"the broker check took {elapsed:.1f} s"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="convening/views.py: healthz needs @transaction.non_atomic_requests. With ATOMIC_REQUESTS the transaction "
+    "is opened before the view runs, so a database that is down gives a 500 page instead of the 503 report.",
+)
+def test_database_outage_is_503():
+    """A real outage rather than a mock: nothing listens on port 1."""
+    result = run_django(
+        "import django, json; django.setup(); from django.test import Client; "
+        "response = Client(raise_request_exception=False, HTTP_HOST='localhost').get('/healthz'); "
+        "print(json.dumps([response.status_code, response.content.decode()[:200]]))",
+        DEBUG="true",
+        DATABASE_URL="postgres://postgres@127.0.0.1:1/convening",
+    )
+    status, body = json.loads(result.stdout.strip().splitlines()[-1])
+    assert status == 503, body
+    assert json.loads(body) == {"status": "error", "database": "error"}

@@ -1,38 +1,10 @@
 """Production configuration comes from the environment alone. Each case starts
-a fresh interpreter, because settings are read once per process and the test
-process itself runs on the test settings."""
+a fresh interpreter (tests/django_process.py)."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-# Inherited from the developer's shell or set by the test settings and the browser harness: any of them would
-# change the outcome.
-CONFIG_VARIABLES = {
-    "DEBUG",
-    "SECRET_KEY",
-    "ALLOWED_HOSTS",
-    "CSRF_TRUSTED_ORIGINS",
-    "DATABASE_URL",
-    "CACHE_URL",
-    "EMAIL_URL",
-    "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND",
-    "USE_X_FORWARDED_PROTO",
-    "SECURE_SSL_REDIRECT",
-    "SECURE_HSTS_SECONDS",
-    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
-    "SECURE_HSTS_PRELOAD",
-    "SESSION_COOKIE_SECURE",
-    "CSRF_COOKIE_SECURE",
-    "STATICFILES_STORAGE",
-    "DJANGO_READ_DOT_ENV_FILE",
-    "DJANGO_SETTINGS_MODULE",
-    "DJANGO_ALLOW_ASYNC_UNSAFE",
-}
+from tests.django_process import run_django
+
 PRODUCTION = {
     "SECRET_KEY": "k3Qv9-production-like-secret-key-used-only-by-this-test-Zx8pL2mN7rT4wY6",
     "ALLOWED_HOSTS": "convening.example.org",
@@ -42,14 +14,6 @@ PRODUCTION = {
     "EMAIL_URL": "smtp+tls://mailer:p%40ss@smtp.example.org:587",
     "USE_X_FORWARDED_PROTO": "true",
 }
-
-
-def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
-    clean.update(env, DJANGO_SETTINGS_MODULE="convening.settings")
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def test_deploy_checks_pass_with_production_environment():
