@@ -25,6 +25,14 @@ def _datetime_field(label: str) -> forms.DateTimeField:
     )
 
 
+class CheckboxList(forms.CheckboxSelectMultiple):
+    """Boxes whose field is reached at its first box, so that the error
+    summary's link to the field leads somewhere."""
+
+    def id_for_label(self, id_: str, index: str | None = "0") -> str:
+        return super().id_for_label(id_, index)
+
+
 class RubricChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, rubric: Rubric) -> str:
         if rubric.is_builtin:
@@ -45,7 +53,7 @@ class RoundForm(forms.Form):
     rubrics = RubricChoiceField(
         label=_("Rubrics"),
         queryset=Rubric.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxList,
         error_messages={"required": _("Choose at least one rubric.")},
     )
     opens_at = _datetime_field(_("Opens at"))
@@ -159,7 +167,7 @@ class MembersInviteForm(forms.Form):
     members = MemberChoiceField(
         label=_("Team members not invited yet"),
         queryset=TeamMember.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxList,
         error_messages={"required": _("Tick at least one person.")},
     )
 
