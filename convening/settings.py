@@ -199,6 +199,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# A late-acknowledged task whose broker connection drops will be delivered again;
+# stopping the running copy keeps it from being done twice at once.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Rounds open, close and send their automatic reminders by themselves.
 CELERY_BEAT_SCHEDULE = {
     "rounds-tick": {"task": "assessments.tasks.rounds_tick", "schedule": env.float("ROUNDS_TICK_SECONDS", 60.0)},
