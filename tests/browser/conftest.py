@@ -45,6 +45,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Older Chromium says "Refused to load/execute/apply ..."; current Chromium says "... violates the following
+# Content Security Policy directive ...".
 CSP_VIOLATION = re.compile(r"Refused to|Content Security Policy", re.IGNORECASE)
 console_key = pytest.StashKey[list]()
 report_key = pytest.StashKey[dict]()
