@@ -207,14 +207,12 @@ def _columns(header: list[str]) -> dict[str, int]:
             columns.setdefault(name, index)
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        raise ValidationError(
-            ngettext(
-                "Row 1: the column %(columns)s is missing. The first row must name the columns %(all)s.",
-                "Row 1: the columns %(columns)s are missing. The first row must name the columns %(all)s.",
-                len(missing),
-            )
-            % {"columns": ", ".join(missing), "all": ", ".join(COLUMNS)}
+        message = ngettext(
+            "The column %(columns)s is missing. The first row must name the columns %(all)s.",
+            "The columns %(columns)s are missing. The first row must name the columns %(all)s.",
+            len(missing),
         )
+        raise problems_error([(1, message % {"columns": ", ".join(missing), "all": ", ".join(COLUMNS)})])
     return columns
 
 

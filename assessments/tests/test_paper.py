@@ -279,8 +279,8 @@ def test_a_file_of_bad_rows_lists_the_first_hundred_problems(open_round):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("respondent,group,rubric,key_action,evidence\nP-001,Family,x,1,\n", "Row 1: the column level is missing."),
-        ("respondent,group\nP-001,Family\n", "Row 1: the columns rubric, key_action, level are missing."),
+        ("respondent,group,rubric,key_action,evidence\nP-001,Family,x,1,\n", "Row 1: The column level is missing."),
+        ("respondent,group\nP-001,Family\n", "Row 1: The columns rubric, key_action, level are missing."),
         ("", "The file is empty."),
         (HEADER + "\n", "The file has a header row but no ratings."),
         (HEADER + "\nP-001,Family,x,1,2,\0\n", "The file holds NUL characters"),
