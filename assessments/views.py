@@ -71,12 +71,14 @@ def my_rounds(request: HttpRequest) -> HttpResponse:
 
 def _posted_rating(request: HttpRequest, key_action_pk: int) -> dict | None:
     """The answer to one key action in a POST, or None when the form holds no
-    field of it. Non-numeric levels are bad input, not a crash."""
+    field of it."""
     level_field, evidence_field = f"ka-{key_action_pk}-level", f"ka-{key_action_pk}-evidence"
     if level_field not in request.POST and evidence_field not in request.POST:
         return None
     level = request.POST.get(level_field, "")
-    if level not in ("", "not_sure") and not level.isdigit():
+    # ASCII digits only ("²" passes isdigit() but not int()), and few enough
+    # for a database id: anything else is bad input, not a crash.
+    if level not in ("", "not_sure") and not (level.isascii() and level.isdigit() and len(level) <= 18):
         raise ValidationError(_("Choose one of the levels shown."))
     return {
         "level_id": int(level) if level.isdigit() else None,

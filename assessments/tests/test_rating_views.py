@@ -210,6 +210,14 @@ def _non_numeric_level(round_, key_action):
     return key_action, answer(key_action, "1 OR 1=1")
 
 
+def _unicode_digit_level(round_, key_action):
+    return key_action, answer(key_action, "²")  # str.isdigit() says yes, int() says no
+
+
+def _huge_level(round_, key_action):
+    return key_action, answer(key_action, "9" * 5000)  # beyond int()'s limit, and any id's
+
+
 def _long_evidence(round_, key_action):
     return key_action, answer(key_action, level(key_action, 1).pk, "x" * 2001)
 
@@ -226,6 +234,8 @@ def _nul_in_evidence(round_, key_action):
         (_other_rubrics_level, "That level does not belong to this key action"),
         (_key_action_outside_the_round, "That key action is not part of this round."),
         (_non_numeric_level, "Choose one of the levels shown."),
+        (_unicode_digit_level, "Choose one of the levels shown."),
+        (_huge_level, "Choose one of the levels shown."),
         (_long_evidence, "Evidence can be at most 2000 characters (you wrote 2001)."),
         (_nul_in_evidence, "Null characters are not allowed."),
     ],
@@ -234,6 +244,8 @@ def _nul_in_evidence(round_, key_action):
         "other-rubrics-level",
         "key-action-outside",
         "non-numeric-level",
+        "unicode-digit-level",
+        "huge-level",
         "long-evidence",
         "nul-in-evidence",
     ],
@@ -313,6 +325,15 @@ def test_save_all_saves_every_posted_answer(participant, open_round):
     response = participant.post(rate_url(open_round), data)
     assert response.status_code == 302 and response["Location"] == rate_url(open_round)
     assert ratings() == sorted([(first.pk, level(first, 1).pk, False, "One"), (second.pk, None, True, "")])
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "9" * 30])
+def test_save_all_with_an_odd_level_is_400(participant, open_round, value):
+    first = key_actions(open_round)[0]
+    response = participant.post(rate_url(open_round), answer(first, value))
+    assert response.status_code == 400
+    assert "Choose one of the levels shown." in response.content.decode()
+    assert ratings() == []
 
 
 def test_save_all_with_one_bad_answer_saves_none_and_shows_what_was_posted(participant, open_round):
