@@ -78,6 +78,12 @@ class PaperSheet:
     rows_refused: bool = False
 
 
+def whole_number(text: str) -> int | None:
+    """The number `text` writes in ASCII digits, or None. ("²" passes
+    str.isdigit() but not int(); more than 18 digits fit no database id.)"""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def located(row: int | None, message: str) -> str:
     return _("Row %(row)d: %(problem)s") % {"row": row, "problem": message} if row else message
 
@@ -222,10 +228,11 @@ def _level_choice(text: str, rubric: Rubric, levels: list[Level]) -> tuple[Level
     folded = " ".join(text.casefold().replace("_", " ").split())
     if folded in {"not sure", _("Not sure").casefold()}:
         return None, True
-    if folded.isdigit():
+    position = whole_number(folded)
+    if position is not None:
         by_position = {level.position: level for level in levels}
-        if int(folded) in by_position:
-            return by_position[int(folded)], False
+        if position in by_position:
+            return by_position[position], False
         raise ValidationError(
             _("Level %(level)s is out of range: %(rubric)s has levels 1 to %(count)d.")
             % {"level": text, "rubric": rubric.title, "count": len(levels)}
@@ -261,8 +268,7 @@ def _answer_from_row(row: PaperRow, content: RoundContent) -> PaperAnswer:
             % {"rubric": row.rubric}
         )
     rubric = rubrics[0]
-    position = int(row.key_action) if row.key_action.isdigit() else None
-    key_action = content.key_actions_by_position.get((rubric.pk, position))
+    key_action = content.key_actions_by_position.get((rubric.pk, whole_number(row.key_action)))
     if key_action is None:
         raise ValidationError(
             _("%(rubric)s has no key action “%(key_action)s”: write its position, 1 to %(count)d.")
@@ -485,7 +491,7 @@ class PaperResponseForm(forms.Form):
                 items.append(
                     {
                         "key_action": key_action,
-                        "level_id": int(level) if level.isdigit() else None,
+                        "level_id": whole_number(level),
                         "not_sure": level == NOT_SURE,
                         "evidence": self.data.get(evidence_field(key_action), ""),
                         "error": " ".join(errors),

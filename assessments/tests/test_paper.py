@@ -194,6 +194,19 @@ BAD_ROWS = {
         "Row 2: Level 5 is out of range: Creating Active Engagement has levels 1 to 4.",
     ),
     "level zero": (_replace(0, f"P-001,Family,{CAE},1,0,"), "Row 2: Level 0 is out of range"),
+    "level in other digits": (
+        _replace(0, f"P-001,Family,{CAE},1,²,"),
+        "Row 2: “²” is not a level of Creating Active Engagement",
+    ),
+    "level of many digits": (_replace(0, f"P-001,Family,{CAE},1,{'9' * 5000},"), "Row 2: “999"),
+    "key action in other digits": (
+        _replace(0, f"P-001,Family,{CAE},²,2,"),
+        "Row 2: Creating Active Engagement has no key action “²”",
+    ),
+    "key action of many digits": (
+        _replace(0, f"P-001,Family,{CAE},{'9' * 5000},2,"),
+        "Row 2: Creating Active Engagement has no key action “999",
+    ),
     "unknown level name": (
         _replace(0, f"P-001,Family,{CAE},1,Expert,"),
         "Row 2: “Expert” is not a level of Creating Active Engagement: write a number from 1 to 4, "
@@ -527,7 +540,7 @@ def test_the_entry_form_refuses_a_missing_answer_and_keeps_what_was_typed(client
     first, second = key_actions(open_round)[:2]
     del data[f"ka-{first.pk}-level"]
     data[f"ka-{first.pk}-evidence"] = "Typed before the mistake"
-    data[f"ka-{second.pk}-level"] = "abc"
+    data[f"ka-{second.pk}-level"] = "²"
 
     response = client.post(entry_url(open_round), data)
 
