@@ -98,9 +98,7 @@ def suppressed_groups(respondents: Mapping[str, int], threshold: int) -> set[str
     Groups without respondents have nothing to hide and are left alone."""
     suppressed = {group for group, count in respondents.items() if 0 < count < threshold}
     hidden = sum(respondents[group] for group in suppressed)
-    shown = sorted(
-        (count, group) for group, count in respondents.items() if group not in suppressed and count > 0
-    )
+    shown = sorted((count, group) for group, count in respondents.items() if group not in suppressed and count > 0)
     while 0 < hidden < threshold and shown:
         count, group = shown.pop(0)
         suppressed.add(group)

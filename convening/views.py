@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -76,6 +76,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "convening/home.html", context)
 
 
+# Outside ATOMIC_REQUESTS' transaction: when the database is down, opening that
+# transaction would fail before the view could answer 503.
+@transaction.non_atomic_requests
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:

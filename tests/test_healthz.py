@@ -41,12 +41,6 @@ def test_unreachable_broker_is_503_quickly(client, settings, monkeypatch):
     assert elapsed < 5, f"the broker check took {elapsed:.1f} s"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="convening/views.py: healthz needs @transaction.non_atomic_requests. With ATOMIC_REQUESTS the transaction "
-    "is opened before the view runs, so a database that is down gives a 500 page instead of the 503 report.",
-)
 def test_database_outage_is_503():
     """A real outage rather than a mock: nothing listens on port 1."""
     result = run_django(
