@@ -42,3 +42,9 @@ def rounds_tick() -> dict[str, list[int]]:
         "closed": services.rounds_close_due(),
         "reminded": services.rounds_remind_due(),
     }
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def build_round_report(report_id: int) -> bool:
+    """Makes one requested PDF report; a redelivered task finds it done."""
+    return services.report_build(report_id=report_id)
