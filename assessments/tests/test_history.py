@@ -176,11 +176,12 @@ def _rounds_with_ratings(team, count):
 
 
 def test_the_number_of_queries_does_not_grow_with_the_rounds(client, lead, org):
-    """2 and 20 rounds take the same queries: session, user, the person's
-    organizations and roles (page header), the team, the person's roles in its
-    organization, then team_history's six: the closed rounds, their rubrics
-    with levels and key actions (three), the grouped level counts of every
-    round, and the current consensus records of every round."""
+    """2 and 20 rounds take the same queries (15 today): the session and the
+    user, the request's savepoint and its release, the team and the person's
+    roles in its organization (access), team_history's six (the closed
+    rounds; their rubrics, levels and key actions; the grouped level counts of
+    every round; the current consensus records of every round), and the page
+    header's (the person's organizations, twice, and roles)."""
     client.force_login(lead)
     counts = []
     for rounds in (2, 20):

@@ -131,11 +131,12 @@ def test_someone_in_no_organization_gets_404(client):
 
 
 def test_the_number_of_queries_does_not_grow_with_the_teams(client, lead, org):
-    """2 and 20 teams take the same queries: session, user, the person's
-    organizations and roles (page header and access), the rubric choices,
-    then organization_overview's seven: the teams, the rounds' rubrics with
-    levels and key actions (three), the grouped level counts of the rounds
-    shown and their current consensus records."""
+    """2 and 20 teams take the same queries (14 today): the session and the user, the
+    request's savepoint and its release, the person's organizations and roles
+    in the current one (access), the rubric choices, organization_overview's
+    seven (the teams; the closed rounds' rubrics, levels and key actions; the
+    grouped level counts and the current consensus records of the rounds
+    shown), and the page header's organizations of the person."""
     client.force_login(lead)
     counts = []
     for number in (2, 20):
