@@ -7,35 +7,51 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from convening.models import StakeholderGroup, Team, User
+from convening import people_csv
+from convening import services as convening_services
+from convening.models import StakeholderGroup, Team, TeamMember, User
+from convening.selectors import stakeholder_groups_for, team_member_emails
 from rubrics.models import KeyAction, Level, Rubric
+from rubrics.services import rubric_freeze
 
-from . import tokens
+from . import exports, paper, tokens
 from .models import (
     EVIDENCE_MAX_LENGTH,
     MIN_THRESHOLD,
+    ActionPlan,
+    ActionStep,
+    Consensus,
     Invitation,
     MessageKind,
     MessageStatus,
     Rating,
+    ReportExport,
+    ReportKind,
+    ReportStatus,
     Response,
     Round,
     RoundRubric,
     RoundStatus,
     SentMessage,
+    StepStatus,
 )
+from .results import round_results
+from .selectors import default_target_level, round_action_plans
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +88,8 @@ def _set_round_rubrics(round_: Round, rubrics: Sequence[Rubric]) -> None:
         RoundRubric(round=round_, rubric=rubric, position=position) for position, rubric in enumerate(rubrics, 1)
     )
     # A rubric a round has used never changes again: results stay reproducible.
-    Rubric.objects.filter(pk__in=[r.pk for r in rubrics], frozen=False).update(frozen=True)
+    for rubric in rubrics:
+        rubric_freeze(rubric=rubric)
 
 
 @transaction.atomic
@@ -367,6 +384,7 @@ def rating_save(
     if level_id is not None and not_sure:
         raise ValidationError(_("Choose a level or “Not sure”, not both."))
     evidence = evidence.strip()
+    ProhibitNullCharactersValidator()(evidence)  # PostgreSQL text cannot hold them
     if len(evidence) > EVIDENCE_MAX_LENGTH:
         raise ValidationError(
             _("Evidence can be at most %(max)d characters (you wrote %(count)d).")
@@ -477,3 +495,301 @@ def message_record_failure(*, message_id: int, error: str, final: bool) -> None:
         error=error[:300],
         status=MessageStatus.FAILED if final else MessageStatus.PENDING,
     )
+
+
+# Invitations from a pasted or uploaded list (facilitators' pages) ---------------
+
+
+@transaction.atomic
+def invitations_import(
+    *, round: Round, rows: Sequence[people_csv.PersonRow]
+) -> tuple[list[TeamMember], list[Invitation]]:
+    """Invites everyone on the list, all or nobody: people not on the round's
+    team yet join it first (through the team import, with its checks), so
+    that the team stays the list of the people it convenes. Someone already
+    invited is not invited twice. Returns (new team members, new invitations)."""
+    added = convening_services.team_members_import(team=round.team, rows=rows)
+    emails = {people_csv.normalize_email(row.email) for row in rows}  # valid: the import checked them
+    members = team_member_emails(team=round.team)
+    invitees = [
+        Invitee(user=member.user, stakeholder_group=member.stakeholder_group)
+        for email, member in members.items()
+        if email in emails
+    ]
+    return added, invitations_create(round=round, invitees=invitees)
+
+
+# Consensus and action plans -----------------------------------------------------
+
+
+def _check_key_action_in_round(round: Round, key_action: KeyAction) -> None:
+    if not RoundRubric.objects.filter(round=round, rubric_id=key_action.rubric_id).exists():
+        raise ValidationError({"key_action": _("That key action is not part of this round.")})
+
+
+def _check_level_of(key_action: KeyAction, level: Level, *, field: str) -> None:
+    if level.rubric_id != key_action.rubric_id:
+        raise ValidationError({field: _("Choose one of the levels of this key action's rubric.")})
+
+
+@transaction.atomic
+def round_set_results_revealed(*, round: Round, revealed: bool) -> None:
+    """Shows an open round's results to facilitators and leads before it
+    closes (e.g. live in a meeting), or hides them again. A closed round's
+    results are visible anyway; a draft has none."""
+    if revealed and round.status != RoundStatus.OPEN:
+        raise StateConflict(_("Only an open round's results can be shown before closing."))
+    Round.objects.filter(pk=round.pk).update(results_revealed=revealed)
+    round.results_revealed = revealed
+
+
+@transaction.atomic
+def consensus_record(
+    *, round: Round, key_action: KeyAction, level: Level, rationale: str, recorded_by: User | None
+) -> Consensus:
+    """Appends the team's agreed level for a key action; earlier records stay
+    as its history. Only once the team can see the distribution it discusses."""
+    if round.status != RoundStatus.CLOSED and not round.results_revealed:
+        raise StateConflict(_("Consensus is recorded once the round has closed or its results are shown."))
+    _check_key_action_in_round(round, key_action)
+    _check_level_of(key_action, level, field="level")
+    record = Consensus(
+        round=round, key_action=key_action, level=level, rationale=rationale.strip(), recorded_by=recorded_by
+    )
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def action_plan_set_target(*, round: Round, key_action: KeyAction, target_level: Level) -> ActionPlan:
+    _check_key_action_in_round(round, key_action)
+    _check_level_of(key_action, target_level, field="target_level")
+    plan, _created = ActionPlan.objects.update_or_create(
+        round=round, key_action=key_action, defaults={"target_level": target_level}
+    )
+    return plan
+
+
+def _plan_for(round: Round, key_action: KeyAction) -> ActionPlan:
+    """The key action's plan, made with the default target on its first step."""
+    plan = ActionPlan.objects.filter(round=round, key_action=key_action).first()
+    if plan is not None:
+        return plan
+    result = next(
+        result
+        for rubric in round_results(round=round).rubrics
+        for result in rubric.key_actions
+        if result.key_action.pk == key_action.pk
+    )
+    return ActionPlan.objects.create(round=round, key_action=key_action, target_level=default_target_level(result))
+
+
+def _validated_step(*, description: str, owner: str, due_date: date | None, status: str) -> dict[str, object]:
+    fields = {"description": description.strip(), "owner": owner.strip(), "due_date": due_date, "status": status}
+    ActionStep(**fields).full_clean(exclude=["plan"])
+    return fields
+
+
+@transaction.atomic
+def action_step_add(
+    *,
+    round: Round,
+    key_action: KeyAction,
+    description: str,
+    owner: str = "",
+    due_date: date | None = None,
+    status: str = StepStatus.OPEN,
+) -> ActionStep:
+    _check_key_action_in_round(round, key_action)
+    fields = _validated_step(description=description, owner=owner, due_date=due_date, status=status)
+    return ActionStep.objects.create(plan=_plan_for(round, key_action), **fields)
+
+
+@transaction.atomic
+def action_step_update(
+    *, step: ActionStep, description: str, owner: str, due_date: date | None, status: str
+) -> ActionStep:
+    fields = _validated_step(description=description, owner=owner, due_date=due_date, status=status)
+    # Validated apart and then saved, so a refused change leaves `step` as it was.
+    for name, value in fields.items():
+        setattr(step, name, value)
+    step.save(update_fields=[*fields, "updated_at"])
+    return step
+
+
+@transaction.atomic
+def action_step_delete(*, step: ActionStep) -> None:
+    step.delete()
+
+
+# Paper ratings -------------------------------------------------------------------
+
+
+# A file of thousands of answers is saved in INSERTs of bounded size.
+PAPER_BATCH_SIZE = 1000
+
+
+def paper_ratings_check_round(*, round: Round) -> None:
+    """Paper answers are taken while the round is open and after it closes
+    (paper sessions often happen at the closing meeting), not before it opens:
+    a draft's rubrics may still change."""
+    if round.status == RoundStatus.DRAFT:
+        raise StateConflict(_("Paper ratings can be entered once the round has opened."))
+
+
+@transaction.atomic
+def paper_response_create(
+    *,
+    round: Round,
+    respondent_code: str,
+    stakeholder_group: StakeholderGroup,
+    answers: Sequence[paper.PaperAnswer],
+    entered_by: User | None,
+) -> Response:
+    """Saves one respondent's paper form as a submitted response entered by proxy."""
+    sheet = paper.PaperSheet(
+        respondent_code=respondent_code.strip(), stakeholder_group=stakeholder_group, answers=list(answers)
+    )
+    return _paper_responses_save(round_=round, sheets=[sheet], entered_by=entered_by)[0]
+
+
+@transaction.atomic
+def paper_ratings_import(*, round: Round, rows: Sequence[paper.PaperRow], entered_by: User | None) -> int:
+    """Saves every respondent of a CSV file, or none when any row has a problem
+    (all of them are listed). Returns the number of respondents saved."""
+    content = paper.RoundContent(round)
+    sheets, problems = paper.sheets_from_rows(
+        list(rows), content=content, groups=stakeholder_groups_for(organization=round.organization)
+    )
+    saved = _paper_responses_save(
+        round_=round, sheets=sheets, entered_by=entered_by, content=content, problems=problems
+    )
+    return len(saved)
+
+
+def _paper_responses_save(
+    *,
+    round_: Round,
+    sheets: list[paper.PaperSheet],
+    entered_by: User | None,
+    content: paper.RoundContent | None = None,
+    problems: Sequence[paper.Problem] = (),
+) -> list[Response]:
+    paper_ratings_check_round(round=round_)
+    content = content or paper.RoundContent(round_)
+    # A code holding NUL is refused below; PostgreSQL would refuse the query itself.
+    codes = [sheet.respondent_code for sheet in sheets if "\x00" not in sheet.respondent_code]
+    same_codes = Response.objects.filter(round=round_, respondent_code__in=codes)
+    taken = set(same_codes.values_list("respondent_code", flat=True))
+    problems = [
+        *problems,
+        *paper.sheet_problems(sheets, content=content, organization_id=round_.organization_id, taken_codes=taken),
+    ]
+    if problems:
+        raise paper.problems_error(problems)
+    now = timezone.now()
+    try:
+        # A savepoint, so that the check below can still query after a failed insert.
+        with transaction.atomic():
+            responses = Response.objects.bulk_create(
+                Response(
+                    round=round_,
+                    respondent_code=sheet.respondent_code,
+                    stakeholder_group=sheet.stakeholder_group,
+                    entered_by_proxy=True,
+                    entered_by=entered_by,
+                    submitted_at=now,
+                )
+                for sheet in sheets
+            )
+            Rating.objects.bulk_create(
+                (
+                    Rating(
+                        response=response,
+                        key_action_id=answer.key_action_id,
+                        level_id=answer.level_id,
+                        not_sure=answer.not_sure,
+                        evidence=answer.evidence.strip(),
+                    )
+                    for response, sheet in zip(responses, sheets, strict=True)
+                    for answer in sheet.answers
+                ),
+                batch_size=PAPER_BATCH_SIZE,
+            )
+    except IntegrityError:
+        # Another upload or form saved some of these codes since they were checked.
+        taken = set(same_codes.values_list("respondent_code", flat=True))
+        if not taken:
+            raise
+        raise ValidationError(
+            ngettext(
+                "Respondent code %(codes)s was entered by someone else at the same moment; nothing was saved.",
+                "Respondent codes %(codes)s were entered by someone else at the same moment; nothing was saved.",
+                len(taken),
+            )
+            % {"codes": ", ".join(sorted(taken))}
+        ) from None
+    return responses
+
+
+# Reports ---------------------------------------------------------------------
+
+REPORT_STARTED, REPORT_RESULTS_READ, REPORT_PAGE_RENDERED, REPORT_PDF_MADE = 5, 30, 50, 90
+
+
+@transaction.atomic
+def report_request(*, round: Round, requested_by: User) -> ReportExport:
+    """Records a PDF report of the round's results; a worker makes it once the
+    transaction commits. While one is still waiting or being made, that one
+    is returned: a second click makes no second file."""
+    from .tasks import build_round_report  # the task module imports this one
+
+    in_progress = ReportExport.objects.filter(
+        round=round, kind=ReportKind.ROUND_PDF, status__in=[ReportStatus.PENDING, ReportStatus.RUNNING]
+    ).first()
+    if in_progress is not None:
+        return in_progress
+    report = ReportExport.objects.create(round=round, requested_by=requested_by, kind=ReportKind.ROUND_PDF)
+    build_round_report.delay_on_commit(report.pk)
+    return report
+
+
+def _report_progress(report_id: int, progress: int) -> None:
+    ReportExport.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(progress=progress)
+
+
+def report_build(*, report_id: int) -> bool:
+    """Makes the PDF of a requested report, in the requester's language and
+    the organization's time zone. Not one transaction: each step's progress
+    commits at once, so that the report's page shows it while the worker
+    works. A report already done (or failed) is left as it is; a running one
+    is taken over, as with acks_late a task comes back only when the worker
+    making it died. A failure is recorded on the report for its page, and
+    logged. Returns whether this call made the file."""
+    claimable = ReportExport.objects.filter(pk=report_id, status__in=[ReportStatus.PENDING, ReportStatus.RUNNING])
+    if not claimable.update(status=ReportStatus.RUNNING, progress=REPORT_STARTED, error=""):
+        return False
+    reports = ReportExport.objects.select_related("round__team", "round__organization", "requested_by")
+    report = reports.get(pk=report_id)
+    round_ = report.round
+    language = report.requested_by.language if report.requested_by else settings.LANGUAGE_CODE
+    try:
+        with translation.override(language), timezone.override(round_.organization.time_zone):
+            results = round_results(round=round_)
+            _report_progress(report_id, REPORT_RESULTS_READ)
+            html = exports.report_html(results, round_action_plans(round=round_))
+            _report_progress(report_id, REPORT_PAGE_RENDERED)
+            pdf = exports.html_to_pdf(html)
+        _report_progress(report_id, REPORT_PDF_MADE)
+        report.file.save(f"round-{round_.pk}-report-{report_id}.pdf", ContentFile(pdf), save=False)
+        ReportExport.objects.filter(pk=report_id).update(
+            status=ReportStatus.DONE, progress=100, file=report.file.name, finished_at=timezone.now()
+        )
+    except Exception as error:
+        logger.exception("Report %s of round %s failed", report_id, round_.pk)
+        ReportExport.objects.filter(pk=report_id).update(
+            status=ReportStatus.FAILED, error=repr(error)[:300], finished_at=timezone.now()
+        )
+        return False
+    return True
