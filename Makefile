@@ -13,12 +13,13 @@ DEV_ENV := DEBUG=true
 .PHONY: run test deps dev-deps lint format messages clean
 
 run: deps
+	$(BIN)/python scripts/ensure_system_packages.py runtime --warn-only
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: dev-deps
-	$(BIN)/python scripts/ensure_chromium.py
+	$(BIN)/python scripts/ensure_system_packages.py test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

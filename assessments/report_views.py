@@ -2,8 +2,8 @@
 ratings, an Excel workbook, and the PDF report a worker makes in the
 background while its page shows the progress.
 
-Who may download is the results page's rule (`results_views._results_view`
-with `_readers`); the figures come from `round_results`, so small groups stay
+Who may download is the results page's rule (`results_views.results_view`
+with `readers_only`); the figures come from `round_results`, so small groups stay
 hidden in every file."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from . import exports, services
 from .history import anonymized_ratings, get_report_for, round_reports
 from .models import ReportStatus, Round
 from .results import round_results
-from .results_views import _readers, _results_view
+from .results_views import readers_only, results_view
 from .selectors import ResultsAccess, round_action_plans
 
 CSV = "text/csv; charset=utf-8"
@@ -39,7 +39,7 @@ def _attachment(content: str | bytes, *, content_type: str, filename: str) -> Ht
 
 @require_GET
 @never_cache
-@_results_view(need=_readers)
+@results_view(need=readers_only)
 def export_results_csv(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
     content = exports.results_csv(round_results(round=access.round))
     return _attachment(content, content_type=CSV, filename=_filename(access.round, "results.csv"))
@@ -47,7 +47,7 @@ def export_results_csv(request: HttpRequest, access: ResultsAccess) -> HttpRespo
 
 @require_GET
 @never_cache
-@_results_view(need=_readers)
+@results_view(need=readers_only)
 def export_ratings_csv(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
     ratings = anonymized_ratings(results=round_results(round=access.round))
     return _attachment(exports.ratings_csv(ratings), content_type=CSV, filename=_filename(access.round, "ratings.csv"))
@@ -55,7 +55,7 @@ def export_ratings_csv(request: HttpRequest, access: ResultsAccess) -> HttpRespo
 
 @require_GET
 @never_cache
-@_results_view(need=_readers)
+@results_view(need=readers_only)
 def export_results_xlsx(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
     round_ = access.round
     content = exports.results_workbook(round_results(round=round_), round_action_plans(round=round_))
@@ -64,7 +64,7 @@ def export_results_xlsx(request: HttpRequest, access: ResultsAccess) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 @never_cache
-@_results_view(need=_readers)
+@results_view(need=readers_only)
 def round_report(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
     """The round's PDF reports with their progress; posting asks for a new
     one. htmx polls the status part while a report is being made."""

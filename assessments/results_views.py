@@ -66,7 +66,7 @@ def _problem(request: HttpRequest, round_: Round, message: str, *, status: int, 
     return render(request, "assessments/results/problem.html", context, status=status)
 
 
-def _results_view(*, need: Callable[[ResultsAccess], bool] | None = None):
+def results_view(*, need: Callable[[ResultsAccess], bool] | None = None):
     """Wraps a view of the round `pk` whose results must be visible to the
     person: it receives their ResultsAccess instead of `pk`. Anonymous → login,
     another organization → 404, `need` not met → 403, results not shown yet →
@@ -90,7 +90,7 @@ def _results_view(*, need: Callable[[ResultsAccess], bool] | None = None):
     return decorator
 
 
-def _readers(access: ResultsAccess) -> bool:
+def readers_only(access: ResultsAccess) -> bool:
     return access.is_reader
 
 
@@ -111,7 +111,7 @@ def _key_action_of(round_: Round, key_action_pk: int) -> KeyAction:
 
 
 @require_GET
-@_results_view()
+@results_view()
 def results(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
     return _results_page(request, access)
 
@@ -180,7 +180,7 @@ def _consensus_context(access: ResultsAccess, key_action: KeyAction, levels, his
 
 
 @require_GET
-@_results_view(need=_readers)
+@results_view(need=readers_only)
 def results_json(request: HttpRequest, access: ResultsAccess) -> JsonResponse:
     """SPEC §5's figures for facilitators and leads; stakeholders never get them raw."""
     return JsonResponse(results_as_json(round_results(round=access.round)), json_dumps_params={"ensure_ascii": False})
@@ -206,7 +206,7 @@ def results_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_results_view(need=_facilitators)
+@results_view(need=_facilitators)
 def consensus_record(request: HttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
     key_action = _key_action_of(access.round, key_action_pk)
     form = ConsensusForm(request.POST, prefix=f"ka-{key_action.pk}")
@@ -245,7 +245,7 @@ def _consensus_fragment(request: HttpRequest, access: ResultsAccess, key_action:
 
 
 @require_GET
-@_results_view(need=_readers)
+@results_view(need=readers_only)
 def plan(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
     return _plan_page(request, access)
 
@@ -293,7 +293,7 @@ def _plan_page(
 
 
 @require_POST
-@_results_view(need=_facilitators)
+@results_view(need=_facilitators)
 def plan_target(request: HttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
     key_action = _key_action_of(access.round, key_action_pk)
     form = TargetForm(request.POST, prefix=f"target-{key_action.pk}")
@@ -311,7 +311,7 @@ def plan_target(request: HttpRequest, access: ResultsAccess, key_action_pk: int)
 
 
 @require_POST
-@_results_view(need=_facilitators)
+@results_view(need=_facilitators)
 def step_add(request: HttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
     key_action = _key_action_of(access.round, key_action_pk)
     form = ActionStepForm(request.POST, prefix=f"step-{key_action.pk}")

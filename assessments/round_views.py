@@ -28,7 +28,7 @@ from convening.models import Organization, Role, TeamMember
 from convening.selectors import TEAM_READERS, get_team_and_roles_for, get_team_for, roles_in, team_members_for
 
 from . import services
-from .models import Round
+from .models import Round, RoundStatus, StepStatus
 from .round_forms import MembersInviteForm, ReopenForm, RoundForm
 from .selectors import (
     InviteRowStatus,
@@ -36,6 +36,7 @@ from .selectors import (
     get_round_for,
     invitation_rows_check,
     invite_row_counts,
+    open_steps_from_previous_rounds,
     round_invitees,
     round_progress,
     team_members_not_invited,
@@ -163,6 +164,12 @@ def _detail_page(
         "can_manage": can_manage,
         "invitations": round_invitees(round_=round_) if can_manage else [],
         "reopen_form": reopen_form or ReopenForm(organization=round_.organization),
+        # The team's earlier plans follow it into this round, so progress on them is visible here.
+        "previous_steps": open_steps_from_previous_rounds(round_),
+        "step_statuses": StepStatus.choices,
+        "can_edit": can_manage,
+        "return_to": "round",
+        "results_visible": round_.status == RoundStatus.CLOSED or round_.results_revealed,
     }
     with _local_time(round_.organization):
         return render(request, "assessments/rounds/detail.html", context, status=status)

@@ -57,7 +57,7 @@ def browser():
     if not os.path.exists(CHROMIUM_PATH):
         pytest.fail(
             f"No Chromium at {CHROMIUM_PATH}. Install Debian's package (`sudo apt-get install chromium`, "
-            "or run `python scripts/ensure_chromium.py` as root) or set CHROMIUM_PATH to a Chromium binary.",
+            "or run `python scripts/ensure_system_packages.py test` as root) or set CHROMIUM_PATH to a Chromium.",
             pytrace=False,
         )
     with sync_playwright() as playwright:
