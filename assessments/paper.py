@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from convening.models import StakeholderGroup
+from convening.uploads import decode_utf8
 from rubrics.models import KeyAction, Level, Rubric
 
 from .models import EVIDENCE_MAX_LENGTH, Response, Round
@@ -152,14 +153,8 @@ def check_size(size: int) -> None:
 
 
 def decode_upload(data: bytes) -> str:
-    """An uploaded file as text: UTF-8, with or without a byte-order mark."""
     check_size(len(data))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError(
-            _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."), code="encoding"
-        ) from None
+    return decode_utf8(data)
 
 
 def _column_name(cell: str) -> str:

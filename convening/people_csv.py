@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from .models import StakeholderGroup, Team, User
 from .selectors import stakeholder_groups_for, team_member_emails
+from .uploads import decode_utf8
 
 MAX_ROWS = 2000
 MAX_BYTES = 1024 * 1024
@@ -93,14 +94,8 @@ def clean_name(value: str) -> str:
 
 
 def decode_upload(data: bytes) -> str:
-    """An uploaded file as text: UTF-8, with or without a byte-order mark."""
     _check_size(len(data))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError(
-            _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."), code="encoding"
-        ) from None
+    return decode_utf8(data)
 
 
 def parse(text: str) -> list[PersonRow]:
