@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -460,16 +461,28 @@ def _render_message(message: SentMessage) -> EmailMultiAlternatives:
             subject=subject,
             body=render_to_string(f"{template}.txt", context),
             to=[message.recipient],
+            headers={"Message-ID": _message_id(message)},
         )
         email.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return email
+
+
+def _message_id(message: SentMessage) -> str:
+    """The same for every attempt at one message: a worker that dies after the mail server accepted it and
+    before the commit leaves it pending, and the redelivered task sends it again (SMTP has no two-phase
+    commit); receivers recognize and drop the repeat by this id. Named after the site, not the worker
+    machine, so that any worker gives the same id."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<convening.message.{message.pk}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
 def message_deliver(*, message_id: int) -> bool:
     """Sends one recorded message unless it was already sent. The row stays
     locked while the mail server is talked to and is marked sent in the same
     transaction, so a retried or redelivered task sends nothing twice; a
-    worker that dies before the commit leaves it pending for the redelivery.
+    worker that dies before the commit leaves it pending for the redelivery,
+    which sends it again only if the server had already accepted it (see
+    _message_id; tests/worker/prove_exactly_once.py shows each case).
     Returns whether this call sent it."""
     with transaction.atomic():
         message = (

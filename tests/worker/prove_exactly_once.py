@@ -1,0 +1,437 @@
+"""Proves with a real Celery worker, the real Redis broker and the real database that an invitation e-mail
+is delivered once when its task is retried and once when the worker process dies in the middle of the send,
+and pins down the one window where no mail system can promise that.
+
+    python tests/worker/prove_exactly_once.py
+
+Runs with the production environment of a migrated database (DATABASE_URL, SECRET_KEY, CELERY_BROKER_URL of a
+Redis database nobody else uses, ...). It serves a small SMTP server of its own, starts a worker whose EMAIL_URL
+points at it, queues invitations through the real services and makes the server misbehave on cue:
+
+  retry             the server refuses the first DATA with 451: the task retries and the mail goes out once.
+  killed mid-send   the server holds the reply to DATA, the pool process doing the send gets SIGKILL: nothing was
+                    accepted, its transaction dies with it, the redelivered task sends the mail once.
+  killed after 250  the server accepts, then holds the reply to QUIT, the process gets SIGKILL before its commit:
+                    the redelivered task sends the mail again. SMTP has no two-phase commit, so this window is
+                    at-least-once by nature; both copies carry the same Message-ID, by which receivers drop the
+                    repeat.
+
+Prints what happened and PASS or FAIL; exits 1 on any failure. Stops everything it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import os
+import shutil
+import signal
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUDGET_SECONDS = 85.0
+START = time.monotonic()
+DEADLINE = START + BUDGET_SECONDS
+# How long the SMTP server holds a reply for a kill that must come much sooner.
+HOLD_SECONDS = 30.0
+
+
+class ProofFailed(Exception):
+    pass
+
+
+def log(text: str) -> None:
+    print(f"[{time.monotonic() - START:5.1f}s] {text}", flush=True)
+
+
+def wait_until(what: str, condition: Callable[[], object], timeout: float = 30.0) -> object:
+    limit = min(time.monotonic() + timeout, DEADLINE)
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= limit:
+            raise ProofFailed(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+# ---------------------------------------------------------------- the SMTP server
+
+
+class MailSink(socketserver.ThreadingTCPServer):
+    """Accepts mail on 127.0.0.1 and records every conversation. A mail counts as delivered only once the
+    server has answered its DATA with 250, as with any real server. Each new connection takes the next fault
+    from `faults` (none when it is empty)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), SmtpHandler)
+        self.port = self.server_address[1]
+        self.faults: deque[str] = deque()
+        self.events: list[dict] = []
+        self.changed = threading.Condition()
+
+    def record(self, **event: object) -> None:
+        with self.changed:
+            self.events.append({"at": time.monotonic() - START, **event})
+            self.changed.notify_all()
+
+    def find(self, **fields: object) -> list[dict]:
+        with self.changed:
+            return [e for e in self.events if all(e.get(k) == v for k, v in fields.items())]
+
+
+class SmtpHandler(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        sink: MailSink = self.server
+        with sink.changed:
+            fault = sink.faults.popleft() if sink.faults else ""
+        client_port = self.client_address[1]
+        recipients: list[str] = []
+        self.reply("220 sink ESMTP")
+        while line := self.rfile.readline():
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                self.reply("250-sink", "250 8BITMIME")
+            elif verb == b"MAIL":
+                recipients = []
+                self.reply("250 OK")
+            elif verb == b"RCPT":
+                recipients.append(line.decode().split(":", 1)[1].strip().strip("<>"))
+                self.reply("250 OK")
+            elif verb == b"DATA":
+                self.reply("354 end with <CRLF>.<CRLF>")
+                data = self.read_data()
+                to = ",".join(recipients)
+                message_id = email.message_from_bytes(data)["Message-ID"]
+                if fault == "refuse-data":
+                    self.reply("451 4.3.0 try again later")
+                    sink.record(kind="refused", to=to, message_id=message_id)
+                elif fault == "hold-data":
+                    sink.record(kind="holding", to=to, client_port=client_port, stage="DATA")
+                    sink.record(kind="dropped" if self.client_gone() else "hold expired", to=to)
+                    return
+                else:
+                    self.reply("250 OK queued")
+                    sink.record(kind="delivered", to=to, message_id=message_id)
+            elif verb == b"QUIT":
+                if fault == "hold-quit":
+                    to = ",".join(recipients)
+                    sink.record(kind="holding", to=to, client_port=client_port, stage="QUIT")
+                    sink.record(kind="gone after delivery" if self.client_gone() else "hold expired", to=to)
+                    return
+                self.reply("221 bye")
+                return
+            elif verb in (b"HELO", b"RSET", b"NOOP"):
+                self.reply("250 OK")
+            else:
+                self.reply("502 not implemented")
+
+    def reply(self, *lines: str) -> None:
+        self.wfile.write("".join(f"{line}\r\n" for line in lines).encode())
+
+    def read_data(self) -> bytes:
+        lines = []
+        while (line := self.rfile.readline()) not in (b".\r\n", b""):
+            lines.append(line[1:] if line.startswith(b"..") else line)
+        return b"".join(lines)
+
+    def client_gone(self) -> bool:
+        """Holds the reply until the client goes away (True) or HOLD_SECONDS pass (False)."""
+        self.request.settimeout(HOLD_SECONDS)
+        try:
+            return self.request.recv(1) == b""
+        except TimeoutError:
+            return False
+
+
+# ---------------------------------------------------------------- the worker
+
+
+class Worker:
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        self.log_file = log_path.open("w")
+        # Production's command (docker-compose.yml), with a node name of its own.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "convening", "worker", "--loglevel=INFO", "--concurrency=2"]
+            + ["--hostname", f"exactly-once-{os.getpid()}@%h"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            # Its own process group, so that no pool process outlives the proof.
+            start_new_session=True,
+        )
+
+    def pool_processes(self) -> list[int]:
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                # The parent pid is the second field after the parenthesized command name.
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    children.append(int(stat.parent.name))
+            except (OSError, IndexError, ValueError):
+                continue
+        return children
+
+    def process_with_connection_from(self, client_port: int, server_port: int) -> int | None:
+        """The pool process that holds the TCP connection from `client_port` to the SMTP server."""
+        wanted = None
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if int(local.split(":")[1], 16) == client_port and int(remote.split(":")[1], 16) == server_port:
+                wanted = f"socket:[{inode}]"
+        for pid in self.pool_processes():
+            try:
+                if any(os.readlink(fd) == wanted for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                    return pid
+            except OSError:
+                continue
+        return None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.log_file.close()
+
+
+# ---------------------------------------------------------------- the proof
+
+
+class Proof:
+    def __init__(self, sink: MailSink, worker: Worker) -> None:
+        from convening import services as convening_services
+        from rubrics.models import Rubric
+
+        self.sink = sink
+        self.worker = worker
+        self.run = f"{int(time.time())}-{os.getpid()}"
+        self.organization = convening_services.organization_create(name=f"Exactly-once proof {self.run}")
+        self.team = convening_services.team_create(organization=self.organization, name="Mail")
+        self.group = self.organization.stakeholder_groups.first()
+        self.expected: list[tuple[str, object, int]] = []
+        self.rubrics = list(Rubric.objects.filter(organization__isnull=True).order_by("slug"))
+
+    def queue_invitation(self, label: str):
+        """Invites one new person to a draft round and opens it, as a facilitator does: the round's services
+        record the message and enqueue its delivery when the transaction commits."""
+        from django.utils import timezone
+
+        from assessments import services
+        from assessments.models import SentMessage
+        from convening import services as convening_services
+
+        member, _ = convening_services.team_member_add(
+            team=self.team, email=f"{label}.{self.run}@example.org", name=label, stakeholder_group=self.group
+        )
+        now = timezone.now()
+        # Opening in the future keeps beat's rounds_tick away from it; the round is opened by hand right after.
+        round_ = services.round_create(
+            team=self.team,
+            name=label,
+            rubrics=self.rubrics,
+            opens_at=now + timedelta(days=1),
+            closes_at=now + timedelta(days=30),
+            threshold=5,
+        )
+        services.invitations_create(
+            round=round_, invitees=[services.Invitee(user=member.user, stakeholder_group=self.group)]
+        )
+        services.round_open(round=round_)
+        message = SentMessage.objects.get(invitation__round=round_)
+        log(f"{label}: queued SentMessage {message.pk} to {message.recipient}")
+        return message
+
+    def settle(self, message) -> None:
+        """Waits for the message to be marked sent and for the broker to hold no copy of its task any more,
+        after which nothing can send it again."""
+        from assessments.models import MessageStatus
+
+        wait_until(f"message {message.pk} to be marked sent", lambda: _refreshed(message).status == MessageStatus.SENT)
+        wait_until("the broker to hold no task", lambda: broker_load() == (0, 0))
+
+    def kill_the_sender(self, label: str, message, stage: str) -> float:
+        from assessments.models import MessageStatus
+
+        holding = wait_until(
+            f"the worker to reach {stage}", lambda: self.sink.find(kind="holding", to=message.recipient)
+        )[0]
+        pid = self.worker.process_with_connection_from(holding["client_port"], self.sink.port)
+        if pid is None:
+            raise ProofFailed(f"{label}: no pool process of the worker holds the SMTP connection")
+        row = _refreshed(message)
+        log(f"{label}: pool process {pid} is inside the send ({stage}); row {row.status}, {row.attempts} attempts")
+        if row.status != MessageStatus.PENDING:
+            raise ProofFailed(f"{label}: the row is {row.status} before the send has finished")
+        killed_at = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        log(f"{label}: SIGKILL to pool process {pid}")
+        return killed_at
+
+    def deliveries(self, message) -> list[dict]:
+        return self.sink.find(kind="delivered", to=message.recipient)
+
+    def check(self, label: str, message, *, copies: int, attempts: int) -> None:
+        from assessments.models import MessageStatus
+
+        self.expected.append((label, message, copies))
+        row = _refreshed(message)
+        delivered = self.deliveries(message)
+        log(f"{label}: {len(delivered)} delivered, row {row.status}, {row.attempts} attempts, error {row.error!r}")
+        if len(delivered) != copies:
+            raise ProofFailed(f"{label}: {len(delivered)} copies reached the server, expected {copies}")
+        if row.status != MessageStatus.SENT or row.attempts != attempts:
+            raise ProofFailed(f"{label}: row {row.status} with {row.attempts} attempts, expected sent after {attempts}")
+
+    def retry(self) -> None:
+        label = "retry"
+        self.sink.faults.append("refuse-data")
+        message = self.queue_invitation(label)
+        self.settle(message)
+        refused = self.sink.find(kind="refused", to=message.recipient)
+        if len(refused) != 1:
+            raise ProofFailed(f"{label}: the server refused {len(refused)} times, expected once")
+        retries = [line for line in self.worker.log_text().splitlines() if "retry: Retry in" in line]
+        if not retries:
+            raise ProofFailed(f"{label}: the worker log shows no retry")
+        log(f"{label}: worker log: {retries[-1].split('] ', 1)[-1].strip()[:110]}")
+        accepted = self.deliveries(message)[0]["at"]
+        log(f"{label}: refused with 451, retried, accepted {accepted - refused[0]['at']:.1f}s after the refusal")
+        # The refused attempt is recorded (attempts + 1), the accepted one marks the row sent.
+        self.check(label, message, copies=1, attempts=2)
+
+    def killed_mid_send(self) -> None:
+        label = "killed-mid-send"
+        self.sink.faults.append("hold-data")
+        message = self.queue_invitation(label)
+        killed_at = self.kill_the_sender(label, message, "DATA")
+        self.settle(message)
+        self._check_after_kill(label, message, killed_at, "dropped")
+        # The killed attempt left no trace: its transaction died with its connection.
+        self.check(label, message, copies=1, attempts=1)
+
+    def killed_after_acceptance(self) -> None:
+        label = "killed-after-250"
+        self.sink.faults.append("hold-quit")
+        message = self.queue_invitation(label)
+        killed_at = self.kill_the_sender(label, message, "QUIT")
+        self.settle(message)
+        self._check_after_kill(label, message, killed_at, "gone after delivery")
+        self.check(label, message, copies=2, attempts=1)
+        ids = {d["message_id"] for d in self.deliveries(message)}
+        log(f"{label}: both copies carry Message-ID {' and '.join(sorted(ids))}")
+        if len(ids) != 1:
+            raise ProofFailed(f"{label}: the two copies carry different Message-IDs, so no receiver can drop one")
+
+    def _check_after_kill(self, label: str, message, killed_at: float, server_saw: str) -> None:
+        # The server saw the killed process's connection close: it was the one in the conversation.
+        if not self.sink.find(kind=server_saw, to=message.recipient):
+            raise ProofFailed(f"{label}: the SMTP server did not see the killed connection close")
+        lost = [line for line in self.worker.log_text().splitlines() if "WorkerLostError: " in line]
+        if not lost:
+            raise ProofFailed(f"{label}: the worker log does not report the lost pool process")
+        log(f"{label}: worker log: {lost[-1].strip()[:110]}")
+        last = self.deliveries(message)[-1]["at"] + START
+        log(f"{label}: redelivered, and accepted by the server {last - killed_at:.1f}s after the kill")
+
+    def recount(self) -> None:
+        """Counts again at the end, seconds later for the first messages: still no further copy."""
+        for label, message, copies in self.expected:
+            if len(self.deliveries(message)) != copies:
+                raise ProofFailed(f"{label}: {len(self.deliveries(message))} copies by the end, expected {copies}")
+        log(f"recount at the end: {', '.join(f'{label} {copies}' for label, _, copies in self.expected)}")
+
+
+def broker_load() -> tuple[int, int]:
+    """Messages waiting in the default queue and messages delivered to a worker but not yet acknowledged
+    (late acknowledgement: running tasks and retries waiting for their countdown)."""
+    from convening.celery import app
+
+    with app.connection_for_read() as connection:
+        channel = connection.default_channel
+        # Declared as the worker declares it (an idempotent step), since a passive look fails before it has.
+        waiting = channel.queue_declare(queue=app.conf.task_default_queue).message_count
+        return waiting, channel.client.hlen(channel.unacked_key)
+
+
+def _refreshed(message):
+    message.refresh_from_db()
+    return message
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "convening.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from kombu.utils.url import maybe_sanitize_url
+
+    from convening.celery import app
+
+    if app.conf.task_always_eager:
+        print("FAIL: CELERY_BROKER_URL is not set; the proof needs a real broker and worker.")
+        return 1
+    # SIGTERM (an interrupted CI run) must still reach the clean-up below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+
+    sink = MailSink()
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    log_dir = Path(tempfile.mkdtemp(prefix="exactly-once-"))
+    worker = None
+    try:
+        proof_env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}"}
+        log(f"SMTP server on 127.0.0.1:{sink.port}; broker {maybe_sanitize_url(app.conf.broker_url)}")
+        if broker_load() != (0, 0):
+            raise ProofFailed("the broker already holds tasks: give the proof a Redis database of its own")
+        worker = Worker(proof_env, log_dir / "worker.log")
+        proof = Proof(sink, worker)
+        call_command("check_worker", "--timeout", "30")
+        log(f"worker {worker.process.pid} is up with pool processes {worker.pool_processes()}")
+        for scenario in (proof.retry, proof.killed_mid_send, proof.killed_after_acceptance):
+            scenario()
+        proof.recount()
+    except Exception as error:  # noqa: BLE001 - any error fails the proof, with its story
+        print(f"\n{type(error).__name__}: {error}")
+        if worker is not None:
+            print(f"\n----- worker log ({worker.log_path}) -----\n" + "\n".join(worker.log_text().splitlines()[-60:]))
+        print("\n----- SMTP events -----\n" + "\n".join(map(str, sink.events)))
+        print(f"\nFAIL after {time.monotonic() - START:.1f}s")
+        return 1
+    finally:
+        if worker is not None:
+            worker.stop()
+        sink.shutdown()
+    shutil.rmtree(log_dir)
+    print(
+        f"\nPASS in {time.monotonic() - START:.1f}s: retried once and killed mid-send, each invitation was "
+        "delivered exactly once; killed between acceptance and commit, it was delivered twice under one "
+        "Message-ID (at-least-once, the limit of SMTP)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
