@@ -4,9 +4,10 @@ and pins down the one window where no mail system can promise that.
 
     python tests/worker/prove_exactly_once.py
 
-Runs with the production environment of a migrated database (DATABASE_URL, SECRET_KEY, CELERY_BROKER_URL of a
-Redis database nobody else uses, ...). It serves a small SMTP server of its own, starts a worker whose EMAIL_URL
-points at it, queues invitations through the real services and makes the server misbehave on cue:
+Runs with the production environment of a migrated database (DATABASE_URL, SECRET_KEY, ...). It starts a Redis
+server of its own as the broker (redis-server must be installed), serves a small SMTP server, starts a worker
+(production's command) whose EMAIL_URL points at it, queues invitations through the real services and makes the
+SMTP server misbehave on cue:
 
   retry             the server refuses the first DATA with 451: the task retries and the mail goes out once.
   killed mid-send   the server holds the reply to DATA, the pool process doing the send gets SIGKILL: nothing was
@@ -26,6 +27,7 @@ import email
 import os
 import shutil
 import signal
+import socket
 import socketserver
 import subprocess
 import sys
@@ -156,6 +158,52 @@ class SmtpHandler(socketserver.StreamRequestHandler):
             return False
 
 
+# ---------------------------------------------------------------- the broker
+
+
+class PrivateRedis:
+    """A redis-server of the proof's own on a free port: on a shared Redis any other worker pointed at the same
+    database (a benchmark's, a colleague's) would take the proof's tasks and send its mail elsewhere."""
+
+    def __init__(self, log_path: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise ProofFailed("redis-server is not installed")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.log_file = log_path.open("w")
+        self.process = subprocess.Popen(
+            [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+            + ["--dir", str(log_path.parent)],
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until("the Redis server to answer", self.answers, timeout=10)
+        except ProofFailed:
+            self.stop()
+            raise
+
+    def answers(self) -> bool:
+        import redis
+
+        try:
+            return redis.Redis.from_url(self.url).ping()
+        except redis.ConnectionError:
+            return False
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log_file.close()
+
+
 # ---------------------------------------------------------------- the worker
 
 
@@ -163,10 +211,11 @@ class Worker:
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path
         self.log_file = log_path.open("w")
+        self.name = f"exactly-once-{os.getpid()}@{socket.gethostname()}"
         # Production's command (docker-compose.yml), with a node name of its own.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "convening", "worker", "--loglevel=INFO", "--concurrency=2"]
-            + ["--hostname", f"exactly-once-{os.getpid()}@%h"],
+            + ["--hostname", self.name],
             cwd=ROOT,
             env=env,
             stdout=self.log_file,
@@ -381,35 +430,30 @@ def _refreshed(message):
 
 
 def main() -> int:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "convening.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from kombu.utils.url import maybe_sanitize_url
-
-    from convening.celery import app
-
-    if app.conf.task_always_eager:
-        print("FAIL: CELERY_BROKER_URL is not set; the proof needs a real broker and worker.")
-        return 1
     # SIGTERM (an interrupted CI run) must still reach the clean-up below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-
-    sink = MailSink()
-    threading.Thread(target=sink.serve_forever, daemon=True).start()
     log_dir = Path(tempfile.mkdtemp(prefix="exactly-once-"))
-    worker = None
+    broker = sink = worker = None
     try:
-        proof_env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}"}
-        log(f"SMTP server on 127.0.0.1:{sink.port}; broker {maybe_sanitize_url(app.conf.broker_url)}")
-        if broker_load() != (0, 0):
-            raise ProofFailed("the broker already holds tasks: give the proof a Redis database of its own")
-        worker = Worker(proof_env, log_dir / "worker.log")
+        broker = PrivateRedis(log_dir / "redis.log")
+        # Read by the settings when Django starts, in this process and in the worker.
+        os.environ.update(CELERY_BROKER_URL=broker.url, CELERY_RESULT_BACKEND=broker.url)
+        sys.path.insert(0, str(ROOT))
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "convening.settings")
+        import django
+
+        django.setup()
+        from convening.tasks import ping
+
+        sink = MailSink()
+        threading.Thread(target=sink.serve_forever, daemon=True).start()
+        log(f"SMTP server on 127.0.0.1:{sink.port}; Redis broker {broker.url} (pid {broker.process.pid})")
+        worker = Worker({**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}"}, log_dir / "worker.log")
         proof = Proof(sink, worker)
-        call_command("check_worker", "--timeout", "30")
-        log(f"worker {worker.process.pid} is up with pool processes {worker.pool_processes()}")
+        answer = ping.apply_async().get(timeout=30)["pong"]
+        if answer != worker.name:
+            raise ProofFailed(f"{answer}, not the proof's worker {worker.name}, answered the ping")
+        log(f"worker {worker.name} (pid {worker.process.pid}) is up with pool processes {worker.pool_processes()}")
         for scenario in (proof.retry, proof.killed_mid_send, proof.killed_after_acceptance):
             scenario()
         proof.recount()
@@ -417,13 +461,17 @@ def main() -> int:
         print(f"\n{type(error).__name__}: {error}")
         if worker is not None:
             print(f"\n----- worker log ({worker.log_path}) -----\n" + "\n".join(worker.log_text().splitlines()[-60:]))
-        print("\n----- SMTP events -----\n" + "\n".join(map(str, sink.events)))
+        if sink is not None:
+            print("\n----- SMTP events -----\n" + "\n".join(map(str, sink.events)))
         print(f"\nFAIL after {time.monotonic() - START:.1f}s")
         return 1
     finally:
         if worker is not None:
             worker.stop()
-        sink.shutdown()
+        if sink is not None:
+            sink.shutdown()
+        if broker is not None:
+            broker.stop()
     shutil.rmtree(log_dir)
     print(
         f"\nPASS in {time.monotonic() - START:.1f}s: retried once and killed mid-send, each invitation was "
