@@ -82,10 +82,12 @@ def round_results(*, round: Round) -> RoundResults:
     )
     group_names = {row["stakeholder_group_id"]: row["stakeholder_group__name"] for row in group_rows}
     group_respondents = {row["stakeholder_group__name"]: row["respondents"] for row in group_rows}
-    # 5: every rating counted by key action × group × level (None = "Not sure")
+    # 5: every rating counted by key action × group × level (None = "Not sure").
+    # Filtered through the one join the group needs anyway: `response__in=submitted`
+    # would join the responses a second time, in a plan that grows with the table.
     counts: dict[tuple[int, int, int | None], int] = {
         (row["key_action_id"], row["response__stakeholder_group_id"], row["level_id"]): row["count"]
-        for row in Rating.objects.filter(response__in=submitted)
+        for row in Rating.objects.filter(response__round=round, response__submitted_at__isnull=False)
         .filter(_rated())
         .values("key_action_id", "response__stakeholder_group_id", "level_id")
         .annotate(count=Count("pk"))
