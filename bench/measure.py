@@ -1,0 +1,167 @@
+"""In-process timings on PostgreSQL: each view through Django's full request
+handling (middleware, templates, JSON) with the test client, its median over
+repeated runs, its query count, and the EXPLAIN (ANALYZE, BUFFERS) plans of
+its slowest queries. Results pages are set against the floor: the same grouped
+counts fetched by one raw SQL query through psycopg on the same connection.
+
+    python bench/measure.py --label state --out bench/results/state.json [--profile-slowest]
+
+Run by bench/run, with DJANGO_SETTINGS_MODULE=bench.settings and DATABASE_URL set."""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import django
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from assessments import loaddata  # noqa: E402
+from assessments.models import Invitation, Round, RoundStatus  # noqa: E402
+from assessments.tokens import make_token  # noqa: E402
+from convening.models import Organization, Team, User  # noqa: E402
+
+FLOOR_SQL = """
+SELECT r.key_action_id, s.stakeholder_group_id, r.level_id, COUNT(*)
+FROM assessments_rating r JOIN assessments_response s ON s.id = r.response_id
+WHERE s.round_id = %s AND s.submitted_at IS NOT NULL AND (r.level_id IS NOT NULL OR r.not_sure)
+GROUP BY 1, 2, 3
+"""
+PLANS_PER_VIEW = 2
+
+
+def median_ms(action, runs: int) -> float:
+    action()  # warm: connection, caches, imports
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 2)
+
+
+def floor(round_id: int):
+    """One raw query through psycopg on Django's own connection."""
+    raw = connection.connection
+
+    def action():
+        with raw.cursor() as cursor:
+            cursor.execute(FLOOR_SQL, [round_id])
+            cursor.fetchall()
+
+    return action
+
+
+def get(client: Client, url: str, expect: int = 200):
+    def action():
+        response = client.get(url)
+        assert response.status_code == expect, (url, response.status_code)
+        return response
+
+    return action
+
+
+def measured(name: str, action, runs: int, plans: dict[str, list[str]]) -> dict:
+    """Median time, query count, and the plans of the slowest queries."""
+    with CaptureQueriesContext(connection) as context:
+        action()
+    # A copy: the context reads the connection's log, which the next request resets.
+    queries = list(context.captured_queries)
+    slowest = sorted(queries, key=lambda query: float(query["time"]), reverse=True)
+    view_plans = []
+    for query in slowest[:PLANS_PER_VIEW]:
+        if not query["sql"].lstrip().upper().startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            view_plans.append(query["sql"] + "\n\n" + "\n".join(row[0] for row in cursor.fetchall()))
+    plans[name] = view_plans
+    return {"ms": median_ms(action, runs), "queries": len(queries)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--label", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--results", action="store_true", help="also the results pages, rating page and autosave")
+    parser.add_argument("--profile-slowest", type=Path, help="write a cProfile of the slowest view here")
+    args = parser.parse_args()
+
+    figures: dict[str, dict] = {}
+    plans: dict[str, list[str]] = {}
+    organization = Organization.objects.get(name=loaddata.organization_name(1))
+    lead = Client()
+    lead.force_login(User.objects.get(email=loaddata.lead_email(1)))
+    team = Team.objects.get(organization=organization, name="Team 01")
+    figures["history"] = measured("history", get(lead, f"/teams/{team.pk}/history/"), args.runs, plans)
+    figures["overview"] = measured("overview", get(lead, "/overview/"), args.runs, plans)
+
+    if args.results:
+        survey_lead = Client()
+        survey_lead.force_login(User.objects.get(email=loaddata.SURVEY_LEAD_EMAIL))
+        rounds = {
+            200: (lead, Round.objects.filter(team=team, status=RoundStatus.CLOSED).order_by("-opens_at").first()),
+            2000: (survey_lead, Round.objects.get(name="Survey round 2000")),
+            20000: (survey_lead, Round.objects.get(name="Survey round 20000")),
+        }
+        for size, (client, round_) in rounds.items():
+            runs = args.runs if size < 20000 else max(5, args.runs // 2)
+            floor_ms = median_ms(floor(round_.pk), runs)
+            json_ = measured(f"results.json {size}", get(client, f"/rounds/{round_.pk}/results.json"), runs, plans)
+            page = measured(f"results page {size}", get(client, f"/rounds/{round_.pk}/results/"), runs, plans)
+            figures[f"results {size}"] = {
+                "floor_ms": floor_ms,
+                "json": json_,
+                "page": page,
+                "json_ratio": round(json_["ms"] / floor_ms, 2),
+                "page_ratio": round(page["ms"] / floor_ms, 2),
+            }
+        # The rating page and autosave, as a stakeholder who opened their link.
+        invitation = Invitation.objects.filter(round__status=RoundStatus.OPEN).order_by("pk").last()
+        stakeholder = Client()
+        link = stakeholder.get(f"/r/{make_token(invitation.pk, invitation.token_nonce)}/")
+        assert link.status_code == 302, link.status_code
+        rate_url = f"/rounds/{invitation.round_id}/rate/"
+        figures["rating page"] = measured("rating page", get(stakeholder, rate_url), args.runs, plans)
+        key_action = invitation.round.rubrics.first().key_actions.order_by("position").first()
+        level = key_action.rubric.levels.order_by("position").first()
+
+        def autosave():
+            response = stakeholder.post(
+                f"{rate_url}{key_action.pk}/", {f"ka-{key_action.pk}-level": level.pk}, HTTP_HX_REQUEST="true"
+            )
+            assert response.status_code == 200, response.status_code
+
+        figures["autosave"] = measured("autosave", autosave, args.runs, plans)
+        if args.profile_slowest:
+            profiler = cProfile.Profile()
+            url = f"/rounds/{rounds[20000][1].pk}/results/"
+            profiler.runcall(get(rounds[20000][0], url))
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            # Where the time goes in the project's own code, then in any function by its own time.
+            stats.sort_stats("cumulative").print_stats(r"/(assessments|convening|rubrics)/", 15)
+            stats.sort_stats("tottime").print_stats(15)
+            args.profile_slowest.write_text(f"cProfile of GET {url} (20,000 respondents)\n" + out.getvalue())
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"label": args.label, "figures": figures, "plans": plans}, indent=1))
+    print(json.dumps({"label": args.label, "figures": figures}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,273 @@
+"""Writes docs/performance.md from what bench/run measured (bench/results/).
+
+    python bench/report.py bench/results docs/performance.md
+
+The analysis section is kept from the existing report (between its markers),
+so regenerating the figures does not lose what was learned from them."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ANALYSIS_START = "<!-- analysis: kept by bench/report.py -->"
+ANALYSIS_END = "<!-- /analysis -->"
+AUTOSAVE_P95_MS = 150
+
+
+def _load(directory: Path, name: str) -> dict | None:
+    path = directory / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _version(command: list[str]) -> str:
+    try:
+        # Fixed commands of this script, for the versions of the tools measured.
+        run = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+        return run.stdout.strip().splitlines()[0]
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def _machine(directory: Path) -> list[str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        "unknown",
+    )
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    python = Path(sys.executable).parent
+    loads = (directory / "load.txt").read_text().split("\n") if (directory / "load.txt").exists() else []
+    lines = [
+        f"- Machine: {cpu}, {os.cpu_count()} cores, {memory_kb / 1024 / 1024:.0f} GB RAM; {platform.platform()}",
+        f"- Python {platform.python_version()}; {_version([str(python / 'python'), '-m', 'django', '--version'])} "
+        f"(Django); {_version(['psql', '--version'])}; {_version(['redis-server', '--version'])}",
+        f"- {_version([str(python / 'gunicorn'), '--version'])}; "
+        f"celery {_version([str(python / 'celery'), '--version'])}; "
+        f"{_version(['bench/.venv/bin/locust', '--version'])}",
+        "- 1-minute load average just before each measurement (other work on the machine inflates every figure): "
+        + ", ".join(f"{name} {load}" for name, load in (line.split() for line in loads if line.strip())),
+    ]
+    for size in ("state", "national"):
+        seconds = directory / f"generate-{size}.seconds"
+        if seconds.exists():
+            lines.append(f"- `generate_load_data --profile {size}`: {float(seconds.read_text()):.0f} s")
+    count = directory / "ratings.count"
+    if count.exists():
+        lines.append(f"- Ratings in the database at the end: {int(count.read_text()):,}")
+    return lines
+
+
+def _inprocess(state: dict, national: dict | None) -> list[str]:
+    lines = [
+        "| view | state: median ms | queries | national: median ms | queries | national ÷ state |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    names = ["history", "overview", "rating page", "autosave"]
+    for name in names:
+        figure = state["figures"][name]
+        other = national["figures"].get(name) if national else None
+        ratio = f"{other['ms'] / figure['ms']:.2f}" if other else "—"
+        lines.append(
+            f"| {name} | {figure['ms']} | {figure['queries']} | {other['ms'] if other else '—'} | "
+            f"{other['queries'] if other else '—'} | {ratio} |"
+        )
+    lines += [
+        "",
+        "| round | floor ms (one raw query) | results.json ms | ratio | queries | results page ms | ratio | queries |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, data in (("state", state), ("national", national)):
+        if not data:
+            continue
+        for size in (200, 2000, 20000):
+            figure = data["figures"][f"results {size}"]
+            lines.append(
+                f"| {size:,} respondents ({label}) | {figure['floor_ms']} | {figure['json']['ms']} | "
+                f"{figure['json_ratio']} | {figure['json']['queries']} | {figure['page']['ms']} | "
+                f"{figure['page_ratio']} | {figure['page']['queries']} |"
+            )
+    return lines
+
+
+def _locust(directory: Path, name: str) -> dict[str, dict]:
+    path = directory / f"load-{name}_stats.csv"
+    if not path.exists():
+        return {}
+    with path.open() as file:
+        return {row["Name"]: row for row in csv.DictReader(file)}
+
+
+def _load_table(directory: Path) -> tuple[list[str], dict]:
+    lines = [
+        "| run | request | requests | failures | req/s | p50 ms | p95 ms | p99 ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    summary = {}
+    for run in ("hello", "autosave-max", "50", "200"):
+        rows = _locust(directory, run)
+        for name, row in rows.items():
+            if not name:
+                continue
+            lines.append(
+                f"| {run} | {name} | {row['Request Count']} | {row['Failure Count']} | "
+                f"{float(row['Requests/s']):.1f} | {row['50%']} | {row['95%']} | {row['99%']} |"
+            )
+        summary[run] = rows
+    return lines, summary
+
+
+def _targets(state: dict, national: dict | None, load: dict, memory: dict | None) -> list[str]:
+    lines = ["| target | figure | verdict |", "| --- | --- | --- |"]
+    data = national or state
+    label = "national" if national else "state"
+    for size, limit in ((2000, 2.0), (20000, 1.5)):
+        ratio = data["figures"][f"results {size}"]["json_ratio"]
+        lines.append(f"| results.json ≤ {limit}× floor at {size:,} ({label}) | {ratio}× | {_verdict(ratio <= limit)} |")
+    ratio = data["figures"]["results 2000"]["page_ratio"]
+    lines.append(f"| results page ≤ 3× floor at 2,000 ({label}) | {ratio}× | {_verdict(ratio <= 3)} |")
+    if national:
+        for name in ("history", "overview"):
+            ratio = national["figures"][name]["ms"] / state["figures"][name]["ms"]
+            lines.append(f"| {name}: national ≤ 1.2× state | {ratio:.2f}× | {_verdict(ratio <= 1.2)} |")
+    else:
+        lines.append("| history, overview: national ≤ 1.2× state | not run (`bench/run state`) | — |")
+    autosave = load.get("200", {}).get("autosave")
+    if autosave:
+        p95, failures = float(autosave["95%"]), int(load["200"]["Aggregated"]["Failure Count"])
+        lines.append(
+            f"| autosave p95 < {AUTOSAVE_P95_MS} ms at 200 | {p95:.0f} ms | {_verdict(p95 < AUTOSAVE_P95_MS)} |"
+        )
+        lines.append(f"| no errors at 200 | {failures} failures | {_verdict(failures == 0)} |")
+    hello = load.get("hello", {}).get("hello")
+    flat_out = load.get("autosave-max", {}).get("autosave")
+    if hello and flat_out:
+        ratio = float(flat_out["Requests/s"]) / float(hello["Requests/s"])
+        lines.append(
+            f"| autosave throughput ≥ ½ the bare view's (both flat out, same client) | "
+            f"{float(flat_out['Requests/s']):.0f} vs {float(hello['Requests/s']):.0f} req/s = {ratio:.2f} | "
+            f"{_verdict(ratio >= 0.5)} |"
+        )
+    if memory:
+        pdf = memory["pdf"]["peak_mb"]
+        xlsx = memory["web"]["results.xlsx"]["peak_mb"]
+        lines.append(f"| PDF of the 20,000 round: worker peak RSS < 400 MB | {pdf} MB | {_verdict(pdf < 400)} |")
+        lines.append(
+            f"| XLSX of the 20,000 round: peak RSS < 400 MB (web worker) | {xlsx} MB | {_verdict(xlsx < 400)} |"
+        )
+    return lines
+
+
+def _memory(memory: dict | None) -> list[str]:
+    if not memory:
+        return ["Not measured."]
+    web, pdf = memory["web"], memory["pdf"]
+    lines = [
+        "| process | what | peak RSS (VmHWM) MB | seconds | bytes |",
+        "| --- | --- | ---: | ---: | ---: |",
+        f"| Celery worker child (--concurrency=1) | idle, before | {pdf['before_mb']} | | |",
+        f"| Celery worker child | PDF report, 20,000 respondents | {pdf['peak_mb']} | {pdf['seconds']} | "
+        f"{pdf['bytes']:,} |",
+        f"| gunicorn worker (WEB_CONCURRENCY=1) | idle, after sign-in | {web['idle_mb']} | | |",
+    ]
+    for name in ("results.json", "results page", "results.xlsx"):
+        figure = web[name]
+        lines.append(
+            f"| gunicorn worker | {name}, 20,000 respondents (cumulative peak) | {figure['peak_mb']} | "
+            f"{figure['seconds']} | {figure['bytes']:,} |"
+        )
+    return lines
+
+
+def _plans(data: dict | None, label: str) -> list[str]:
+    if not data:
+        return []
+    lines = [f"### {label}", ""]
+    for view, plans in data["plans"].items():
+        if view not in ("history", "overview") and not view.startswith("results"):
+            continue
+        for plan in plans:
+            lines += [f"<details><summary>{view}</summary>", "", "```", plan, "```", "", "</details>", ""]
+    return lines
+
+
+def main() -> None:
+    directory, target = Path(sys.argv[1]), Path(sys.argv[2])
+    state = _load(directory, "state.json")
+    national = _load(directory, "national.json")
+    memory = _load(directory, "memory.json")
+    load_lines, load = _load_table(directory)
+    analysis = f"{ANALYSIS_START}\n(No analysis yet.)\n{ANALYSIS_END}"
+    if target.exists() and ANALYSIS_START in target.read_text():
+        old = target.read_text()
+        analysis = old[old.index(ANALYSIS_START) : old.index(ANALYSIS_END) + len(ANALYSIS_END)]
+    profile = (directory / "profile.txt").read_text() if (directory / "profile.txt").exists() else "Not run."
+    out = [
+        "# Performance at state and national scale",
+        "",
+        f"Generated by `bash bench/run` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        "edit only the analysis section by hand (bench/report.py keeps it).",
+        "",
+        "## Machine and versions",
+        "",
+        *_machine(directory),
+        "",
+        "## Targets",
+        "",
+        *_targets(state, national, load, memory),
+        "",
+        "## In-process timings (PostgreSQL)",
+        "",
+        "Median of repeated runs of each view through Django's whole request handling (test client, "
+        "production settings), with its number of queries. The floor is the same grouped counts fetched "
+        "by one raw SQL query through psycopg on the same connection. History: one team's 8 closed rounds; "
+        "overview: one organization's 20 teams; `national` holds 49 more such organizations.",
+        "",
+        *_inprocess(state, national),
+        "",
+        "## Load test (gunicorn, PostgreSQL, Redis, a Celery worker; loopback)",
+        "",
+        "locust (headless, same machine: the client takes CPU from the server). `hello`: a view that does "
+        "no work, through the whole middleware stack, flat out: the ceiling. `autosave-max`: stakeholders "
+        "autosaving flat out. `50`/`200`: stakeholders opening their link (rating page), autosaving every "
+        "2–5 s and now and then reloading, plus leads (1 in 21 users) opening results pages.",
+        "",
+        *load_lines,
+        "",
+        "## Memory",
+        "",
+        *_memory(memory),
+        "",
+        "## Analysis",
+        "",
+        analysis,
+        "",
+        "## Profile of the slowest path",
+        "",
+        "```",
+        profile.strip(),
+        "```",
+        "",
+        "## Query plans (EXPLAIN (ANALYZE, BUFFERS)): the slowest queries of each view",
+        "",
+        *_plans(state, "state"),
+        *_plans(national, "national"),
+    ]
+    target.write_text("\n".join(out).rstrip() + "\n")
+
+
+if __name__ == "__main__":
+    main()
