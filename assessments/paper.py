@@ -219,7 +219,7 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 def _level_choice(text: str, rubric: Rubric, levels: list[Level]) -> tuple[Level | None, bool]:
     """(level, not_sure) for a level written as its position, its name or
-    "not sure", in any capitals."""
+    "not sure", whatever the capitals."""
     folded = " ".join(text.casefold().replace("_", " ").split())
     if folded in {"not sure", _("Not sure").casefold()}:
         return None, True
