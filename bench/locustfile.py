@@ -37,9 +37,10 @@ class SourceAddressAdapter(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
 
 
-class StakeholderUser(HttpUser):
-    weight = 20
-    wait_time = between(2, 5)  # "every few seconds": a person choosing levels and typing evidence
+class _Stakeholder(HttpUser):
+    """Opens the personal link (landing on the rating page) from its own address."""
+
+    abstract = True
 
     def on_start(self) -> None:
         with _lock:
@@ -54,8 +55,7 @@ class StakeholderUser(HttpUser):
             if response.status_code != 200 or "ka-" not in response.text:
                 response.failure(f"rating page: {response.status_code}")
 
-    @task(10)
-    def autosave(self) -> None:
+    def save_one(self) -> None:
         key_action = random.choice(SETUP["key_actions"])
         level = random.choice(key_action["levels"] + ["not_sure"])
         self.client.post(
@@ -65,20 +65,28 @@ class StakeholderUser(HttpUser):
             name="autosave",
         )
 
+
+class StakeholderUser(_Stakeholder):
+    weight = 20
+    wait_time = between(2, 5)  # "every few seconds": a person choosing levels and typing evidence
+
+    @task(10)
+    def autosave(self) -> None:
+        self.save_one()
+
     @task(1)
     def reload(self) -> None:
         self.open_page(name="rating page", url=f"/rounds/{SETUP['round']}/rate/")
 
 
-class FlatOutStakeholderUser(StakeholderUser):
+class FlatOutStakeholderUser(_Stakeholder):
     """Autosaves with no pause: the server's autosave capacity, to set beside HelloUser's."""
 
-    weight = 1
     wait_time = constant(0)
 
     @task
     def autosave(self) -> None:
-        super().autosave()
+        self.save_one()
 
 
 class LeadUser(HttpUser):

@@ -160,6 +160,11 @@ def main() -> None:
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"label": args.label, "figures": figures, "plans": plans}, indent=1))
+    plan_dir = args.out.parent / "plans"
+    plan_dir.mkdir(exist_ok=True)
+    for name, view_plans in plans.items():
+        path = plan_dir / f"{args.label}-{name.replace(' ', '-').replace('.', '-')}.txt"
+        path.write_text("\n\n---\n\n".join(view_plans) + "\n")
     print(json.dumps({"label": args.label, "figures": figures}, indent=1))
 
 
