@@ -179,6 +179,9 @@ MEDIA_URL = "/media/"
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Convening <convening@localhost>")
+# A stalled mail server must time out well inside the task's time limit, so the send is retried instead of the task
+# being killed with the message left pending forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Links in e-mails sent by tasks (invitations, reminders), which have no request to build them from.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
