@@ -149,14 +149,15 @@ class ProgressCounts:
     started: int
     submitted: int
     revoked: int
+    on_paper: int
 
 
 def round_progress(*, round_: Round) -> tuple[list[ProgressCounts], ProgressCounts]:
-    """Invited / started / submitted (live invitations) and revoked, per
-    stakeholder group and overall, from one grouped query. `started` includes
-    those who have submitted."""
+    """Invited / started / submitted (live invitations), revoked, and paper
+    respondents entered by a facilitator, per stakeholder group and overall,
+    from two grouped queries. `started` includes those who have submitted."""
     live = Q(revoked_at__isnull=True)
-    rows = (
+    invitation_rows = (
         Invitation.objects.filter(round=round_)
         .values("stakeholder_group_id", "stakeholder_group__name", "stakeholder_group__position")
         .annotate(
@@ -165,19 +166,22 @@ def round_progress(*, round_: Round) -> tuple[list[ProgressCounts], ProgressCoun
             submitted=Count("pk", filter=live & Q(response__submitted_at__isnull=False)),
             revoked=Count("pk", filter=~live),
         )
-        .order_by("stakeholder_group__position", "stakeholder_group__name")
+    )
+    paper_rows = (
+        Response.objects.filter(round=round_, invitation__isnull=True)
+        .values("stakeholder_group_id", "stakeholder_group__name", "stakeholder_group__position")
+        .annotate(on_paper=Count("pk"))
+    )
+    counts = ("invited", "started", "submitted", "revoked", "on_paper")
+    by_group: dict[int, dict] = {}
+    for row in [*invitation_rows, *paper_rows]:
+        by_group.setdefault(row["stakeholder_group_id"], dict.fromkeys(counts, 0)).update(row)
+    ordered = sorted(
+        by_group.values(), key=lambda row: (row["stakeholder_group__position"], row["stakeholder_group__name"])
     )
     groups = [
-        ProgressCounts(
-            label=row["stakeholder_group__name"],
-            invited=row["invited"],
-            started=row["started"],
-            submitted=row["submitted"],
-            revoked=row["revoked"],
-        )
-        for row in rows
+        ProgressCounts(label=row["stakeholder_group__name"], **{name: row[name] for name in counts}) for row in ordered
     ]
-    counts = ("invited", "started", "submitted", "revoked")
     total = ProgressCounts(
         label=_("All stakeholder groups"), **{name: sum(getattr(group, name) for group in groups) for name in counts}
     )

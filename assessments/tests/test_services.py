@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from assessments import services, tokens
 from assessments.models import Invitation, MessageKind, MessageStatus, Rating, Response, Round, RoundStatus, SentMessage
+from assessments.selectors import round_progress
 from assessments.tests.factories import RoundFactory, invite, lbc_rubrics
+from convening.models import StakeholderGroup
 from convening.tests.factories import OrganizationFactory, TeamFactory
 from rubrics.models import KeyAction, Level, Rubric
 
@@ -378,3 +380,20 @@ def test_submit_needs_every_key_action_then_happens_once(open_round):
     with pytest.raises(services.StateConflict):
         services.response_submit(invitation=invitation)
     assert Response.objects.get().submitted_at == response.submitted_at
+
+
+def test_progress_counts_paper_respondents_beside_invitations(open_round, facilitator):
+    invite(open_round)
+    advocate = StakeholderGroup.objects.get(organization=open_round.organization, name="Advocate")
+    Response.objects.create(
+        round=open_round,
+        respondent_code="P-001",
+        stakeholder_group=advocate,
+        entered_by_proxy=True,
+        entered_by=facilitator,
+        submitted_at=timezone.now(),
+    )
+    groups, total = round_progress(round_=open_round)
+    by_label = {group.label: group for group in groups}
+    assert (by_label["Advocate"].invited, by_label["Advocate"].on_paper) == (0, 1)
+    assert (total.invited, total.on_paper) == (1, 1)
