@@ -75,7 +75,9 @@ def get(client: Client, url: str, expect: int = 200):
 
 
 def measured(name: str, action, runs: int, plans: dict[str, list[str]]) -> dict:
-    """Median time, query count, and the plans of the slowest queries."""
+    """Median time, query count, and the plans of the slowest queries, all
+    in the steady state: a first call (which may create rows) is not counted."""
+    action()
     with CaptureQueriesContext(connection) as context:
         action()
     # A copy: the context reads the connection's log, which the next request resets.
