@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -375,12 +375,22 @@ def rating_save(
     level_id: int | None,
     not_sure: bool,
     evidence: str,
-) -> Rating:
+) -> None:
+    """Saves one answer (autosave: the hottest write of the product, so it
+    costs one UPDATE in the usual case, where the answer is being revised)."""
     _check_can_rate(invitation)
-    key_action = KeyAction.objects.filter(pk=key_action_id, rubric__round_rubrics__round_id=invitation.round_id).first()
+    level_belongs = Value(True)
+    if level_id is not None:
+        level_belongs = Exists(Level.objects.filter(pk=level_id, rubric_id=OuterRef("rubric_id")))
+    key_action = (
+        KeyAction.objects.filter(pk=key_action_id, rubric__round_rubrics__round_id=invitation.round_id)
+        .annotate(level_belongs=level_belongs)
+        .values("pk", "level_belongs")
+        .first()
+    )
     if key_action is None:
         raise ValidationError(_("That key action is not part of this round."))
-    if level_id is not None and not Level.objects.filter(pk=level_id, rubric_id=key_action.rubric_id).exists():
+    if not key_action["level_belongs"]:
         raise ValidationError(_("That level does not belong to this key action's rubric."))
     if level_id is not None and not_sure:
         raise ValidationError(_("Choose a level or “Not sure”, not both."))
@@ -392,12 +402,17 @@ def rating_save(
             % {"max": EVIDENCE_MAX_LENGTH, "count": len(evidence)}
         )
     response = response_for(invitation=invitation)
-    rating, _created = Rating.objects.update_or_create(
-        response=response,
-        key_action=key_action,
-        defaults={"level_id": level_id, "not_sure": not_sure, "evidence": evidence},
-    )
-    return rating
+    # QuerySet.update() skips auto_now, hence updated_at by hand.
+    answer = {"level_id": level_id, "not_sure": not_sure, "evidence": evidence, "updated_at": timezone.now()}
+    existing = Rating.objects.filter(response=response, key_action_id=key_action_id)
+    if existing.update(**answer):
+        return
+    try:
+        with transaction.atomic():
+            Rating.objects.create(response=response, key_action_id=key_action_id, **answer)
+    except IntegrityError:
+        # Another tab created the row a moment ago (the unique constraint kept it to one): this answer is the later.
+        existing.update(**answer)
 
 
 def round_key_action_ids(round_id: int) -> list[int]:

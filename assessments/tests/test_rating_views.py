@@ -441,10 +441,10 @@ def test_the_rating_page_with_answers_takes_the_same_queries_for_4_or_40_key_act
 
 
 def test_autosave_takes_the_same_queries_for_4_or_40_key_actions(round_of):
-    # 1 the session; 2 the invitation; 3 the key action, within the round;
-    # 4 the level, within its rubric; 5 the response (get_or_create finds it);
-    # 6 the rating, locked (update_or_create); 7 its UPDATE; 8 the rated count
-    # and 9 the key action count, for the progress bar.
+    # 1 the session; 2 the invitation; 3 the key action within the round, with
+    # whether the level belongs to its rubric; 4 the response (get_or_create
+    # finds it); 5 the rating's UPDATE; 6 the rated and total counts, for the
+    # progress bar.
     counts = {}
     for size in (4, 40):
         round_, client = round_of(size)
@@ -452,4 +452,4 @@ def test_autosave_takes_the_same_queries_for_4_or_40_key_actions(round_of):
         client.post(rate_one_url(round_, first), answer(first, level(first, 1).pk))  # the response exists now
         data = answer(first, level(first, 2).pk, "Changed")
         counts[size] = count_queries(lambda: client.post(rate_one_url(round_, first), data))  # noqa: B023
-    assert len(counts[4]) == len(counts[40]) == 9, counts[40]
+    assert len(counts[4]) == len(counts[40]) == 6, counts[40]

@@ -326,9 +326,10 @@ def test_rating_save_creates_then_updates_one_row(open_round):
 def test_evidence_may_come_before_the_level(open_round):
     (invitation,) = invite(open_round)
     key_action = KeyAction.objects.filter(rubric__in=open_round.rubrics.all()).first()
-    rating = services.rating_save(
+    services.rating_save(
         invitation=invitation, key_action_id=key_action.pk, level_id=None, not_sure=False, evidence="Notes"
     )
+    rating = Rating.objects.get()
     assert not rating.is_rated and rating.evidence == "Notes"
 
 
