@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from convening import people_csv
 from convening.forms import TeamMembersConfirmForm, TeamMembersImportForm
 from convening.models import Organization, Role, TeamMember
-from convening.selectors import TEAM_READERS, get_team_and_roles_for, get_team_for, roles_in, team_members_for
+from convening.selectors import TEAM_READERS, get_team_and_roles_for, get_team_for, team_members_for
 
 from . import services
 from .models import Round, RoundStatus, StepStatus
@@ -33,6 +33,7 @@ from .round_forms import MembersInviteForm, ReopenForm, RoundForm
 from .selectors import (
     InviteRowStatus,
     get_invitation_for,
+    get_round_and_roles_for,
     get_round_for,
     invitation_rows_check,
     invite_row_counts,
@@ -145,15 +146,20 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, get_round_for(request.user, pk, need=TEAM_READERS))
+    round_, roles = get_round_and_roles_for(request.user, pk, need=TEAM_READERS)
+    return _detail_page(request, round_, can_manage=Role.FACILITATOR in roles)
 
 
 def _detail_page(
-    request: HttpRequest, round_: Round, *, reopen_form: ReopenForm | None = None, status: int = 200
+    request: HttpRequest,
+    round_: Round,
+    *,
+    can_manage: bool,
+    reopen_form: ReopenForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     """The round's page. Leads see its numbers; the people invited, their
     e-mails and the actions are the facilitators'."""
-    can_manage = Role.FACILITATOR in roles_in(user=request.user, organization_id=round_.organization_id)
     groups, total = round_progress(round_=round_)
     context = {
         "round": round_,
@@ -215,7 +221,7 @@ def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 _add_service_errors(form, error)
-    return _detail_page(request, round_, reopen_form=form, status=400)
+    return _detail_page(request, round_, can_manage=True, reopen_form=form, status=400)
 
 
 @login_required

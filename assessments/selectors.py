@@ -40,14 +40,15 @@ SESSION_PARTICIPATIONS_KEY = "participations"
 def get_round_for(user: User, pk: int, *, need: Role | tuple[Role, ...] = Role.FACILITATOR) -> Round:
     """A round of one of the person's organizations: 404 for another
     organization's round, 403 without one of the `need` roles."""
+    return get_round_and_roles_for(user, pk, need=need)[0]
+
+
+def get_round_and_roles_for(user: User, pk: int, *, need: Role | tuple[Role, ...]) -> tuple[Round, set[str]]:
+    """As get_round_for, with the person's roles in the round's organization."""
     round_ = Round.objects.select_related("team", "organization").filter(pk=pk).first()
     if round_ is None:
         raise Http404
-    roles = require_role(user=user, organization_id=round_.organization_id, need=None)
-    needed = need if isinstance(need, tuple) else (need,)
-    if not roles.intersection(needed):
-        raise PermissionDenied
-    return round_
+    return round_, require_role(user=user, organization_id=round_.organization_id, need=need)
 
 
 def remember_participation(request: HttpRequest, invitation: Invitation) -> None:
