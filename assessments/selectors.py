@@ -63,9 +63,9 @@ def get_participation_for(request: HttpRequest, round_pk: int) -> Invitation:
     """The invitation through which this visitor rates the round: their own
     (signed in), or one granted to the session by a personal link. Anything
     else answers 404, whether the round exists or not."""
-    invitations = Invitation.objects.select_related("round__team", "user", "stakeholder_group").filter(
-        round_id=round_pk, revoked_at__isnull=True
-    )
+    invitations = Invitation.objects.select_related(
+        "round__team", "round__organization", "user", "stakeholder_group"
+    ).filter(round_id=round_pk, revoked_at__isnull=True)
     granted = Q(pk__in=request.session.get(SESSION_PARTICIPATIONS_KEY, []))
     if request.user.is_authenticated:
         granted |= Q(user=request.user)

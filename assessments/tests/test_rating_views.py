@@ -3,6 +3,7 @@ key action (htmx), the no-JavaScript save of every answer, submitting, and
 bad or hostile input, which changes nothing and says why."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.core.cache import cache
@@ -12,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import Rating, Response
+from assessments.models import Rating, Response, Round
 from assessments.tests.factories import RoundFactory, invite
 from convening.tests.factories import TeamFactory, UserFactory
 from rubrics.models import Descriptor, KeyAction, Level, Rubric
@@ -453,3 +454,15 @@ def test_autosave_takes_the_same_queries_for_4_or_40_key_actions(round_of):
         data = answer(first, level(first, 2).pk, "Changed")
         counts[size] = count_queries(lambda: client.post(rate_one_url(round_, first), data))  # noqa: B023
     assert len(counts[4]) == len(counts[40]) == 6, counts[40]
+
+
+def test_the_rating_page_shows_dates_in_the_organizations_time_zone(client, open_round):
+    open_round.organization.time_zone = "America/Chicago"
+    open_round.organization.save()
+    Round.objects.filter(pk=open_round.pk).update(closes_at=datetime(2027, 1, 15, 18, 0, tzinfo=UTC))
+    (invitation,) = invite(open_round)
+    client.force_login(invitation.user)
+    page = client.get(reverse("assessments:rate", args=[open_round.pk])).content.decode()
+    assert "Jan. 15, 2027, noon" in page  # 18:00 UTC is noon in Chicago in winter
+    rounds = client.get(reverse("assessments:my_rounds")).content.decode()
+    assert "Jan. 15, 2027, noon" in rounds
