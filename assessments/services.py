@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -367,6 +367,115 @@ def response_for(*, invitation: Invitation) -> Response:
     return response
 
 
+@dataclass(frozen=True)
+class Participant:
+    """Who is answering, as their session shows it: the invitations their
+    personal links granted, and their account when signed in."""
+
+    invitation_ids: tuple[int, ...]
+    user_id: int | None = None
+
+
+def _clean_answer(*, level_id: int | None, not_sure: bool, evidence: str) -> str:
+    """The checks that need no database; answers the evidence as stored."""
+    if level_id is not None and not_sure:
+        raise ValidationError(_("Choose a level or “Not sure”, not both."))
+    evidence = evidence.strip()
+    ProhibitNullCharactersValidator()(evidence)  # PostgreSQL text cannot hold them
+    if len(evidence) > EVIDENCE_MAX_LENGTH:
+        raise ValidationError(
+            _("Evidence can be at most %(max)d characters (you wrote %(count)d).")
+            % {"max": EVIDENCE_MAX_LENGTH, "count": len(evidence)}
+        )
+    return evidence
+
+
+def _upsert_sql(invitation_count: int, by_user: bool) -> str:
+    # One statement that writes only what every rule allows: the invitation is
+    # the participant's, for this round and not revoked; the round is open; the
+    # key action is in one of its rubrics and the level in the same rubric; the
+    # response exists. A broken rule writes no row, and the caller asks why.
+    granted = [f"i.id IN ({', '.join(['%s'] * invitation_count)})"] if invitation_count else []
+    if by_user:
+        granted.append("i.user_id = %s")
+    return f"""
+        INSERT INTO {Rating._meta.db_table} (response_id, key_action_id, level_id, not_sure, evidence, updated_at)
+        SELECT s.id, ka.id, %s, %s, %s, %s
+        FROM {Invitation._meta.db_table} i
+        JOIN {Round._meta.db_table} r ON r.id = i.round_id
+        JOIN {Response._meta.db_table} s ON s.invitation_id = i.id
+        JOIN {RoundRubric._meta.db_table} rr ON rr.round_id = r.id
+        JOIN {KeyAction._meta.db_table} ka ON ka.rubric_id = rr.rubric_id
+        WHERE ({" OR ".join(granted)}) AND i.round_id = %s AND i.revoked_at IS NULL
+          AND r.status = %s AND ka.id = %s
+          AND (%s IS NULL OR EXISTS (
+            SELECT 1 FROM {Level._meta.db_table} l WHERE l.id = %s AND l.rubric_id = ka.rubric_id))
+        ON CONFLICT (response_id, key_action_id) DO UPDATE SET level_id = excluded.level_id,
+          not_sure = excluded.not_sure, evidence = excluded.evidence, updated_at = excluded.updated_at
+        RETURNING response_id
+    """  # noqa: S608 — table names from the models, every value a parameter
+
+
+def _rating_upsert(
+    *, participant: Participant, round_id: int, key_action_id: int, level_id: int | None, not_sure: bool, evidence: str
+) -> int | None:
+    """The response id the answer was saved to, or None when a rule forbade it."""
+    if not participant.invitation_ids and participant.user_id is None:
+        return None
+    sql = _upsert_sql(len(participant.invitation_ids), participant.user_id is not None)
+    params = [level_id, not_sure, evidence, timezone.now(), *participant.invitation_ids]
+    if participant.user_id is not None:
+        params.append(participant.user_id)
+    params += [round_id, RoundStatus.OPEN, key_action_id, level_id, level_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def rating_progress_of(*, response_id: int, round_id: int) -> tuple[int, int]:
+    """(key actions rated, key actions in the round), in one query."""
+    sql = f"""
+        SELECT (SELECT COUNT(*) FROM {Rating._meta.db_table}
+                WHERE response_id = %s AND (level_id IS NOT NULL OR not_sure)),
+               (SELECT COUNT(*) FROM {RoundRubric._meta.db_table} rr
+                JOIN {KeyAction._meta.db_table} ka ON ka.rubric_id = rr.rubric_id WHERE rr.round_id = %s)
+    """  # noqa: S608 — table names from the models
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [response_id, round_id])
+        rated, total = cursor.fetchone()
+    return rated, total
+
+
+def rating_autosave(
+    *,
+    participant: Participant,
+    round_id: int,
+    key_action_id: int,
+    level_id: int | None,
+    not_sure: bool,
+    evidence: str,
+) -> tuple[int, int] | None:
+    """Autosave, the hottest write of the product: the answer in one guarded
+    statement and the progress in one query, with no transaction around them
+    (the statement is atomic by itself). Answers the progress, or None when
+    nothing was saved: not the participant's round, a closed round, a foreign
+    key action or level, or a first answer (no response yet). The caller then
+    goes through `rating_save`, which says which rule was broken."""
+    evidence = _clean_answer(level_id=level_id, not_sure=not_sure, evidence=evidence)
+    response_id = _rating_upsert(
+        participant=participant,
+        round_id=round_id,
+        key_action_id=key_action_id,
+        level_id=level_id,
+        not_sure=not_sure,
+        evidence=evidence,
+    )
+    if response_id is None:
+        return None
+    return rating_progress_of(response_id=response_id, round_id=round_id)
+
+
 @transaction.atomic
 def rating_save(
     *,
@@ -376,8 +485,12 @@ def rating_save(
     not_sure: bool,
     evidence: str,
 ) -> None:
-    """Saves one answer (autosave: the hottest write of the product, so it
-    costs one UPDATE in the usual case, where the answer is being revised)."""
+    """Saves one answer, or says which rule forbids it."""
+    evidence = _clean_answer(level_id=level_id, not_sure=not_sure, evidence=evidence)
+    answer = {"key_action_id": key_action_id, "level_id": level_id, "not_sure": not_sure, "evidence": evidence}
+    participant = Participant(invitation_ids=(invitation.pk,))
+    if _rating_upsert(participant=participant, round_id=invitation.round_id, **answer) is not None:
+        return
     _check_can_rate(invitation)
     level_belongs = Value(True)
     if level_id is not None:
@@ -392,27 +505,10 @@ def rating_save(
         raise ValidationError(_("That key action is not part of this round."))
     if not key_action["level_belongs"]:
         raise ValidationError(_("That level does not belong to this key action's rubric."))
-    if level_id is not None and not_sure:
-        raise ValidationError(_("Choose a level or “Not sure”, not both."))
-    evidence = evidence.strip()
-    ProhibitNullCharactersValidator()(evidence)  # PostgreSQL text cannot hold them
-    if len(evidence) > EVIDENCE_MAX_LENGTH:
-        raise ValidationError(
-            _("Evidence can be at most %(max)d characters (you wrote %(count)d).")
-            % {"max": EVIDENCE_MAX_LENGTH, "count": len(evidence)}
-        )
-    response = response_for(invitation=invitation)
-    # QuerySet.update() skips auto_now, hence updated_at by hand.
-    answer = {"level_id": level_id, "not_sure": not_sure, "evidence": evidence, "updated_at": timezone.now()}
-    existing = Rating.objects.filter(response=response, key_action_id=key_action_id)
-    if existing.update(**answer):
-        return
-    try:
-        with transaction.atomic():
-            Rating.objects.create(response=response, key_action_id=key_action_id, **answer)
-    except IntegrityError:
-        # Another tab created the row a moment ago (the unique constraint kept it to one): this answer is the later.
-        existing.update(**answer)
+    response_for(invitation=invitation)  # a first answer: the response did not exist yet
+    if _rating_upsert(participant=participant, round_id=invitation.round_id, **answer) is None:
+        # Every rule held a moment ago: the round closed or the link was revoked since.
+        raise StateConflict(_("This round is not open for ratings."))
 
 
 def round_key_action_ids(round_id: int) -> list[int]:

@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from . import services, tokens
 from .models import EVIDENCE_MAX_LENGTH, Invitation, Rating, RoundStatus
 from .selectors import (
+    SESSION_PARTICIPATIONS_KEY,
     get_participation_for,
     open_participations,
     rating_form_data,
@@ -158,26 +159,39 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("assessments:rate", pk=pk)
 
 
+def _participant(request: HttpRequest) -> services.Participant:
+    user_id = request.user.pk if request.user.is_authenticated else None
+    return services.Participant(tuple(request.session.get(SESSION_PARTICIPATIONS_KEY, [])), user_id)
+
+
 @require_POST
+@transaction.non_atomic_requests  # one guarded statement, atomic by itself: no BEGIN and COMMIT round trips
 def rate_one(request: HttpRequest, pk: int, key_action_pk: int) -> HttpResponse:
     """Autosave of one key action (htmx). Answers a small status fragment and,
-    out of band, the updated progress."""
-    try:
-        invitation = get_participation_for(request, pk)
-    except Http404:
-        message = _(
-            "Your session has ended, so this change was not saved. Open your personal link again: "
-            "everything saved before is kept."
-        )
-        return render(request, "assessments/_save_status.html", {"error": message}, status=403)
+    out of band, the updated progress. The usual case, a revised answer, is
+    one guarded statement (see `services.rating_autosave`); anything else
+    takes the long way, which finds the invitation and names the broken rule."""
     try:
         answer = _posted_rating(request, key_action_pk) or {"level_id": None, "not_sure": False, "evidence": ""}
-        services.rating_save(invitation=invitation, key_action_id=key_action_pk, **answer)
+        progress = services.rating_autosave(
+            participant=_participant(request), round_id=pk, key_action_id=key_action_pk, **answer
+        )
+        if progress is None:
+            try:
+                invitation = get_participation_for(request, pk)
+            except Http404:
+                message = _(
+                    "Your session has ended, so this change was not saved. Open your personal link again: "
+                    "everything saved before is kept."
+                )
+                return render(request, "assessments/_save_status.html", {"error": message}, status=403)
+            services.rating_save(invitation=invitation, key_action_id=key_action_pk, **answer)
+            progress = rating_progress(invitation=invitation)
     except ValidationError as error:
         return render(request, "assessments/_save_status.html", {"error": " ".join(error.messages)}, status=400)
     except services.StateConflict as error:
         return render(request, "assessments/_save_status.html", {"error": str(error)}, status=409)
-    rated_count, key_action_count = rating_progress(invitation=invitation)
+    rated_count, key_action_count = progress
     context = {"saved": True, "rated_count": rated_count, "key_action_count": key_action_count}
     return render(request, "assessments/_save_status.html", context)
 

@@ -102,6 +102,12 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Rate limits (invitation links) need a cache shared by every web process:
 # Redis in production (CACHE_URL). A single debug process may count locally.
 RATELIMIT_USE_CACHE = "default"
+# Every request of a signed-in person or a personal link reads its session:
+# from the shared cache, with the database behind it, that read costs no
+# query. A per-process cache (locmem) is not shared, so a session ended in one
+# worker would live on in another's copy: then the database alone.
+_SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith("LocMemCache")
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if _SHARED_CACHE else "db")
 if DEBUG:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 

@@ -77,3 +77,21 @@ def test_quick_start_needs_no_environment():
         "django.core.mail.backends.console.EmailBackend",
         True,
     ]
+
+
+def session_engine(**env) -> str:
+    result = run_django(
+        "import django; django.setup(); from django.conf import settings as s; print(s.SESSION_ENGINE)", **env
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_sessions_are_read_from_a_shared_cache_and_kept_in_the_database():
+    shared = session_engine(**PRODUCTION, CACHE_URL="redis://redis.example.org:6379/1")
+    assert shared == "django.contrib.sessions.backends.cached_db"
+
+
+def test_sessions_skip_a_per_process_cache_whose_copies_could_outlive_a_logout():
+    assert session_engine(**PRODUCTION) == "django.contrib.sessions.backends.db"
+    assert session_engine(DEBUG="true") == "django.contrib.sessions.backends.db"
