@@ -371,6 +371,76 @@ def test_no_rating_once_closed_or_revoked(open_round):
     assert Rating.objects.count() == 0
 
 
+@pytest.fixture
+def answered(open_round):
+    """An invitee who has answered once (so the response exists and autosave
+    takes its one-statement path), and that answer."""
+    (invitation,) = invite(open_round)
+    key_action = KeyAction.objects.filter(rubric__in=open_round.rubrics.all()).order_by("pk").first()
+    level = key_action.rubric.levels.get(position=1)
+    services.rating_save(
+        invitation=invitation, key_action_id=key_action.pk, level_id=level.pk, not_sure=False, evidence="Before"
+    )
+    return invitation, key_action
+
+
+def autosave(invitation, key_action, *, participant=None, round_id=None, **answer):
+    fields = {"not_sure": False, "evidence": "After"}
+    if "level_id" not in answer:
+        fields["level_id"] = key_action.rubric.levels.get(position=3).pk
+    return services.rating_autosave(
+        participant=participant or services.Participant((invitation.pk,)),
+        round_id=round_id or invitation.round_id,
+        key_action_id=key_action.pk,
+        **{**fields, **answer},
+    )
+
+
+def test_autosave_revises_an_answer_for_a_link_or_an_account_and_counts_progress(answered):
+    invitation, key_action = answered
+    total = KeyAction.objects.filter(rubric__round_rubrics__round=invitation.round).count()
+    assert autosave(invitation, key_action) == (1, total)
+    assert Rating.objects.get().evidence == "After"
+    by_account = services.Participant((), user_id=invitation.user_id)
+    assert autosave(invitation, key_action, participant=by_account, not_sure=True, level_id=None, evidence="") == (
+        1,
+        total,
+    )
+    rating = Rating.objects.get()
+    assert (rating.level_id, rating.not_sure, rating.evidence) == (None, True, "")
+
+
+@pytest.mark.parametrize(
+    "case", ["revoked", "closed", "other_round", "other_person", "foreign_key_action", "foreign_level", "nobody"]
+)
+def test_autosave_writes_nothing_when_a_rule_is_broken(answered, case):
+    invitation, key_action = answered
+    round_ = invitation.round
+    other_round = RoundFactory(team=round_.team)
+    services.round_open(round=other_round)
+    (other_invitation,) = invite(other_round)
+    other = Rubric.objects.create(organization=round_.organization, slug="other", title="O", row_heading="R")
+    kwargs = {}
+    if case == "revoked":
+        services.invitation_revoke(invitation=invitation)
+    elif case == "closed":
+        services.round_close(round=round_)
+    elif case == "other_round":  # a link to another round does not open this one
+        kwargs["participant"] = services.Participant((other_invitation.pk,))
+    elif case == "other_person":
+        kwargs["participant"] = services.Participant((), user_id=other_invitation.user_id)
+    elif case == "foreign_key_action":
+        key_action = KeyAction.objects.create(rubric=other, position=1, title="K")
+        kwargs["level_id"] = Level.objects.create(rubric=other, position=1, name="L").pk
+    elif case == "foreign_level":
+        kwargs["level_id"] = Level.objects.create(rubric=other, position=1, name="L").pk
+    elif case == "nobody":
+        kwargs["participant"] = services.Participant(())
+    assert autosave(invitation, key_action, **kwargs) is None
+    rating = Rating.objects.get()
+    assert (rating.level.position, rating.evidence) == (1, "Before")
+
+
 def test_submit_needs_every_key_action_then_happens_once(open_round):
     (invitation,) = invite(open_round)
     with pytest.raises(ValidationError, match="9 still open"):
