@@ -14,6 +14,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -36,12 +37,15 @@ from .selectors import (
     default_target_level,
     get_round_for,
     get_step_for,
+    key_action_evidence,
     open_steps_from_previous_rounds,
     results_access,
     round_action_plans,
     round_descriptors,
-    round_evidence,
+    round_evidence_counts,
 )
+
+COMMENTS_PER_PAGE = 50
 
 # Pages a step form may return to, by name: never a URL taken from the request.
 # "round" is the facilitators' round page, which may list the open steps too.
@@ -125,12 +129,13 @@ def _results_page(
 ) -> HttpResponse:
     """Everyone allowed sees the figures; facilitators and leads also the
     consensus history and the steps left open from earlier rounds;
-    facilitators alone the consensus forms and the evidence. `bound_form` is a
+    facilitators alone the consensus forms and how many comments each key
+    action has, the comments being on a page of their own. `bound_form` is a
     refused consensus form (key action id, form), shown with its errors."""
     round_ = access.round
     data = round_results(round=round_)
     history = consensus_history(round=round_) if access.is_reader else {}
-    evidence = round_evidence(results=data) if access.is_facilitator else None
+    evidence = round_evidence_counts(results=data) if access.is_facilitator else None
     rubrics = []
     for rubric_result in data.rubrics:
         items = []
@@ -143,7 +148,7 @@ def _results_page(
                     "consensus": _consensus_context(
                         access, result.key_action, result.levels, history.get(pk, []), form
                     ),
-                    "evidence": evidence.get(pk, []) if evidence is not None else None,
+                    "evidence_count": evidence.get(pk, 0) if evidence is not None else None,
                 }
             )
         legend = [
@@ -200,6 +205,25 @@ def results_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The results are hidden again until the round closes."))
     return redirect("assessments:results", pk=round_.pk)
+
+
+# Evidence ------------------------------------------------------------------------
+
+
+@require_GET
+@results_view(need=_facilitators)
+def results_evidence(request: HttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
+    """One key action's comments, a page at a time, for facilitators."""
+    key_action = _key_action_of(access.round, key_action_pk)
+    comments = key_action_evidence(round=access.round, key_action=key_action)
+    page = Paginator(comments, COMMENTS_PER_PAGE).get_page(request.GET.get("page")) if comments is not None else None
+    context = {
+        "round": access.round,
+        "key_action": key_action,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number) if page else [],
+    }
+    return render(request, "assessments/results/evidence.html", context)
 
 
 # Consensus -----------------------------------------------------------------------

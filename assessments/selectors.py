@@ -360,25 +360,37 @@ def results_access(user: User, pk: int) -> ResultsAccess:
     return ResultsAccess(round=round_, is_facilitator=False, is_reader=False, hidden_reason=hidden)
 
 
-def round_evidence(*, results: RoundResults) -> dict[int, list[str]] | None:
-    """The free-text evidence per key action id, or None below the round's
-    anonymity threshold of submitted respondents (SPEC §5). One query. No
-    name, group or response travels with a comment, and comments are sorted
-    by their text, so neither order nor company ties one to a person."""
-    round_ = results.round
-    if results.submitted < round_.threshold:
+def _comments(round_: Round) -> QuerySet[Rating]:
+    """Submitted ratings with evidence. Every write strips it
+    (services.rating_save, the paper upload), so "" is the only blank one
+    and SQL alone tells comments apart."""
+    return Rating.objects.filter(response__round=round_, response__submitted_at__isnull=False).exclude(evidence="")
+
+
+def round_evidence_counts(*, results: RoundResults) -> dict[int, int] | None:
+    """The number of comments per key action id, or None below the round's
+    anonymity threshold of submitted respondents (SPEC §5). One query that
+    reads no comment: the text is on `key_action_evidence`'s page."""
+    if results.submitted < results.round.threshold:
         return None
-    rows = (
-        Rating.objects.filter(response__round=round_, response__submitted_at__isnull=False)
-        .exclude(evidence="")
-        .order_by("key_action_id", Lower("evidence"), "evidence")
-        .values_list("key_action_id", "evidence")
+    rows = _comments(results.round).values("key_action_id").annotate(count=Count("pk")).order_by()
+    return {row["key_action_id"]: row["count"] for row in rows}
+
+
+def key_action_evidence(*, round: Round, key_action: KeyAction) -> QuerySet[str] | None:
+    """The texts of one key action's comments, or None below the round's
+    anonymity threshold (one query to count the respondents). The queryset
+    is lazy so that a Paginator counts and slices it in SQL. No name, group
+    or response travels with a comment, and comments are sorted by their
+    text, so neither order nor company ties one to a person."""
+    if Response.objects.filter(round=round, submitted_at__isnull=False).count() < round.threshold:
+        return None
+    return (
+        _comments(round)
+        .filter(key_action=key_action)
+        .order_by(Lower("evidence"), "evidence")
+        .values_list("evidence", flat=True)
     )
-    evidence: dict[int, list[str]] = {}
-    for key_action_id, text in rows:
-        if text.strip():
-            evidence.setdefault(key_action_id, []).append(text.strip())
-    return evidence
 
 
 def consensus_history(*, round: Round, key_action: KeyAction | None = None) -> dict[int, list[Consensus]]:

@@ -39,6 +39,11 @@ urlpatterns = [
     path("rounds/<int:pk>/results.json", results_views.results_json, name="results_json"),
     path("rounds/<int:pk>/results/reveal/", results_views.results_reveal, name="results_reveal"),
     path(
+        "rounds/<int:pk>/results/evidence/<int:key_action_pk>/",
+        results_views.results_evidence,
+        name="results_evidence",
+    ),
+    path(
         "rounds/<int:pk>/results/consensus/<int:key_action_pk>/",
         results_views.consensus_record,
         name="consensus_record",

@@ -1,10 +1,11 @@
 """The results and action-plan pages in a real browser: accessibility (axe),
-the strict CSP, a 320 px wide screen, and the consensus form posting inline."""
+the strict CSP, a 320 px wide screen, the consensus form posting inline, and
+the link from a key action to its comments."""
 
 import pytest
 from playwright.sync_api import expect
 
-from assessments.models import Consensus
+from assessments.models import Consensus, Rating
 from assessments.tests.results_helpers import cae_round, key_action, url
 from assessments.tests.test_results import add_respondents, spread
 from convening.tests.factories import PASSWORD
@@ -43,6 +44,24 @@ def test_results_page_is_accessible_and_records_consensus_inline(page, live_serv
     assert page.url == address  # swapped in place, no page load
     assert Consensus.objects.get().level.position == 3
     assert_accessible(page, context="results page after an inline consensus")
+
+
+def test_the_comments_are_a_click_away(page, live_server, facilitator, closed):
+    first = key_action(closed)
+    ratings = Rating.objects.filter(response__round=closed, key_action=first).order_by("pk")[:60]
+    Rating.objects.bulk_update(
+        [Rating(pk=rating.pk, evidence=f"Comment {i:02d}\nsecond line") for i, rating in enumerate(ratings)],
+        ["evidence"],
+    )
+    login(page, live_server, facilitator.email, PASSWORD)
+    page.goto(live_server.url + url("results", closed))
+    page.locator(f"#ka-{first.pk}").get_by_role("link", name="Read the 22 comments").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(first.title)
+    expect(page.locator("ul.evidence li")).to_have_count(22)
+    expect(page.locator("ul.evidence li").first).to_have_text("Comment 00\nsecond line", use_inner_text=True)
+    assert_accessible(page, context="evidence page")
+    page.get_by_role("link", name="Back to the results").click()
+    expect(page.locator(f"#ka-{first.pk}-heading")).to_be_in_viewport()
 
 
 def test_results_and_plan_fit_a_320px_screen(page, live_server, facilitator, closed):
