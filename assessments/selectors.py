@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +27,6 @@ from .models import (
     Rating,
     Response,
     Round,
-    RoundRubric,
     RoundStatus,
     SentMessage,
     StepStatus,
@@ -97,31 +96,6 @@ def rating_form_data(*, invitation: Invitation) -> tuple[list[Rubric], dict[int,
     response = Response.objects.filter(invitation=invitation).first()
     ratings = {r.key_action_id: r for r in response.ratings.all()} if response else {}
     return rubrics, ratings, response
-
-
-def rating_progress(*, invitation: Invitation) -> tuple[int, int]:
-    """(key actions rated, key actions in the round), in one query."""
-    rated = (
-        Rating.objects.filter(response__invitation=OuterRef("pk"))
-        .filter(Q(level__isnull=False) | Q(not_sure=True))
-        .order_by()
-        .values("response__invitation")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    total = (
-        RoundRubric.objects.filter(round_id=OuterRef("round_id"))
-        .order_by()
-        .values("round_id")
-        .annotate(count=Count("rubric__key_actions"))
-        .values("count")
-    )
-    return (
-        Invitation.objects.filter(pk=invitation.pk)
-        .annotate(rated=Coalesce(Subquery(rated), 0), total=Coalesce(Subquery(total), 0))
-        .values_list("rated", "total")
-        .get()
-    )
 
 
 def open_participations(*, user: User) -> QuerySet[Invitation]:

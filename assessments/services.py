@@ -395,6 +395,10 @@ def _upsert_sql(invitation_count: int, by_user: bool) -> str:
     # the participant's, for this round and not revoked; the round is open; the
     # key action is in one of its rubrics and the level in the same rubric; the
     # response exists. A broken rule writes no row, and the caller asks why.
+    # It answers the progress too. Its subquery may or may not see the row
+    # being written (PostgreSQL: not; SQLite: yes), so it counts the other key
+    # actions, and the caller adds this one. (SQLite's RETURNING knows no
+    # table alias, and misjudged a CASE on the written row's columns.)
     granted = [f"i.id IN ({', '.join(['%s'] * invitation_count)})"] if invitation_count else []
     if by_user:
         granted.append("i.user_id = %s")
@@ -412,39 +416,36 @@ def _upsert_sql(invitation_count: int, by_user: bool) -> str:
             SELECT 1 FROM {Level._meta.db_table} l WHERE l.id = %s AND l.rubric_id = ka.rubric_id))
         ON CONFLICT (response_id, key_action_id) DO UPDATE SET level_id = excluded.level_id,
           not_sure = excluded.not_sure, evidence = excluded.evidence, updated_at = excluded.updated_at
-        RETURNING response_id
+        RETURNING
+          (SELECT COUNT(*) FROM {Rating._meta.db_table} other
+           WHERE other.response_id = {Rating._meta.db_table}.response_id
+             AND other.key_action_id <> {Rating._meta.db_table}.key_action_id
+             AND (other.level_id IS NOT NULL OR other.not_sure))
+,
+          (SELECT COUNT(*) FROM {RoundRubric._meta.db_table} rr2
+           JOIN {KeyAction._meta.db_table} ka2 ON ka2.rubric_id = rr2.rubric_id WHERE rr2.round_id = %s)
     """  # noqa: S608 — table names from the models, every value a parameter
 
 
 def _rating_upsert(
     *, participant: Participant, round_id: int, key_action_id: int, level_id: int | None, not_sure: bool, evidence: str
-) -> int | None:
-    """The response id the answer was saved to, or None when a rule forbade it."""
+) -> tuple[int, int] | None:
+    """(key actions rated, key actions in the round) once the answer is saved,
+    or None when a rule forbade it."""
     if not participant.invitation_ids and participant.user_id is None:
         return None
     sql = _upsert_sql(len(participant.invitation_ids), participant.user_id is not None)
     params = [level_id, not_sure, evidence, timezone.now(), *participant.invitation_ids]
     if participant.user_id is not None:
         params.append(participant.user_id)
-    params += [round_id, RoundStatus.OPEN, key_action_id, level_id, level_id]
+    params += [round_id, RoundStatus.OPEN, key_action_id, level_id, level_id, round_id]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def rating_progress_of(*, response_id: int, round_id: int) -> tuple[int, int]:
-    """(key actions rated, key actions in the round), in one query."""
-    sql = f"""
-        SELECT (SELECT COUNT(*) FROM {Rating._meta.db_table}
-                WHERE response_id = %s AND (level_id IS NOT NULL OR not_sure)),
-               (SELECT COUNT(*) FROM {RoundRubric._meta.db_table} rr
-                JOIN {KeyAction._meta.db_table} ka ON ka.rubric_id = rr.rubric_id WHERE rr.round_id = %s)
-    """  # noqa: S608 — table names from the models
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [response_id, round_id])
-        rated, total = cursor.fetchone()
-    return rated, total
+    if row is None:
+        return None
+    others_rated, total = row
+    return others_rated + (level_id is not None or not_sure), total
 
 
 def rating_autosave(
@@ -456,14 +457,14 @@ def rating_autosave(
     not_sure: bool,
     evidence: str,
 ) -> tuple[int, int] | None:
-    """Autosave, the hottest write of the product: the answer in one guarded
-    statement and the progress in one query, with no transaction around them
-    (the statement is atomic by itself). Answers the progress, or None when
+    """Autosave, the hottest write of the product: one guarded statement that
+    saves the answer and counts the progress, with no transaction around it
+    (a statement is atomic by itself). Answers the progress, or None when
     nothing was saved: not the participant's round, a closed round, a foreign
     key action or level, or a first answer (no response yet). The caller then
     goes through `rating_save`, which says which rule was broken."""
     evidence = _clean_answer(level_id=level_id, not_sure=not_sure, evidence=evidence)
-    response_id = _rating_upsert(
+    return _rating_upsert(
         participant=participant,
         round_id=round_id,
         key_action_id=key_action_id,
@@ -471,9 +472,6 @@ def rating_autosave(
         not_sure=not_sure,
         evidence=evidence,
     )
-    if response_id is None:
-        return None
-    return rating_progress_of(response_id=response_id, round_id=round_id)
 
 
 @transaction.atomic
@@ -484,13 +482,15 @@ def rating_save(
     level_id: int | None,
     not_sure: bool,
     evidence: str,
-) -> None:
-    """Saves one answer, or says which rule forbids it."""
+) -> tuple[int, int]:
+    """Saves one answer and answers the progress (key actions rated, key
+    actions in the round), or says which rule forbids it."""
     evidence = _clean_answer(level_id=level_id, not_sure=not_sure, evidence=evidence)
     answer = {"key_action_id": key_action_id, "level_id": level_id, "not_sure": not_sure, "evidence": evidence}
     participant = Participant(invitation_ids=(invitation.pk,))
-    if _rating_upsert(participant=participant, round_id=invitation.round_id, **answer) is not None:
-        return
+    progress = _rating_upsert(participant=participant, round_id=invitation.round_id, **answer)
+    if progress is not None:
+        return progress
     _check_can_rate(invitation)
     level_belongs = Value(True)
     if level_id is not None:
@@ -506,9 +506,11 @@ def rating_save(
     if not key_action["level_belongs"]:
         raise ValidationError(_("That level does not belong to this key action's rubric."))
     response_for(invitation=invitation)  # a first answer: the response did not exist yet
-    if _rating_upsert(participant=participant, round_id=invitation.round_id, **answer) is None:
+    progress = _rating_upsert(participant=participant, round_id=invitation.round_id, **answer)
+    if progress is None:
         # Every rule held a moment ago: the round closed or the link was revoked since.
         raise StateConflict(_("This round is not open for ratings."))
+    return progress
 
 
 def round_key_action_ids(round_id: int) -> list[int]:

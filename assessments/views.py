@@ -21,7 +21,6 @@ from .selectors import (
     get_participation_for,
     open_participations,
     rating_form_data,
-    rating_progress,
     remember_participation,
 )
 
@@ -185,8 +184,7 @@ def rate_one(request: HttpRequest, pk: int, key_action_pk: int) -> HttpResponse:
                     "everything saved before is kept."
                 )
                 return render(request, "assessments/_save_status.html", {"error": message}, status=403)
-            services.rating_save(invitation=invitation, key_action_id=key_action_pk, **answer)
-            progress = rating_progress(invitation=invitation)
+            progress = services.rating_save(invitation=invitation, key_action_id=key_action_pk, **answer)
     except ValidationError as error:
         return render(request, "assessments/_save_status.html", {"error": " ".join(error.messages)}, status=400)
     except services.StateConflict as error:

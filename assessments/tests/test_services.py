@@ -408,6 +408,9 @@ def test_autosave_revises_an_answer_for_a_link_or_an_account_and_counts_progress
     )
     rating = Rating.objects.get()
     assert (rating.level_id, rating.not_sure, rating.evidence) == (None, True, "")
+    second = KeyAction.objects.filter(rubric__round_rubrics__round=invitation.round).exclude(pk=key_action.pk).first()
+    assert autosave(invitation, second, level_id=None, evidence="Notes only") == (1, total)  # not rated yet
+    assert autosave(invitation, second, level_id=None, not_sure=True) == (2, total)
 
 
 @pytest.mark.parametrize(
