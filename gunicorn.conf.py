@@ -13,8 +13,13 @@ graceful_timeout = 30
 # Behind a load balancer that keeps connections alive, a few seconds saves a TCP handshake per request.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Recycling workers bounds the damage of any slow memory leak; the jitter keeps them from restarting together.
-max_requests = 1000
-max_requests_jitter = 100
+# Not too often: at 1,000 a busy worker restarted every few seconds, and each restart re-imported Django
+# (~1 s of CPU), a measurable share of a 2-core server's time under load (docs/performance.md).
+max_requests = 10000
+max_requests_jitter = 1000
+# Workers are forked from a master that has imported the application: a restart costs a fork, not an
+# import, and the workers share the imported code's memory. Django opens no connection at import time.
+preload_app = True
 # Container filesystems can be slow for the heartbeat file that the master watches; memory is not.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 — gunicorn's documented advice
 accesslog = "-"
