@@ -6,9 +6,20 @@
 """
 
 import pytest
+from django.core.cache import cache
 
 from convening.models import DEFAULT_STAKEHOLDER_GROUPS, Role
 from convening.tests.factories import MembershipFactory, OrganizationFactory, StakeholderGroupFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache outlives a test's rolled-back data, and on SQLite the next
+    test reuses the same ids: a closed round's cached results (keyed by ids
+    and counts) or a rate limit must not leak from one test into another."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _member(organization, role):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import exports, services
 from .history import anonymized_ratings, get_report_for, round_reports
 from .models import ReportStatus, Round
-from .results import round_results
+from .results import round_results_cached
 from .results_views import readers_only, results_view
 from .selectors import ResultsAccess, round_action_plans
 
@@ -41,7 +41,7 @@ def _attachment(content: str | bytes, *, content_type: str, filename: str) -> Ht
 @never_cache
 @results_view(need=readers_only)
 def export_results_csv(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
-    content = exports.results_csv(round_results(round=access.round))
+    content = exports.results_csv(round_results_cached(round=access.round))
     return _attachment(content, content_type=CSV, filename=_filename(access.round, "results.csv"))
 
 
@@ -49,7 +49,7 @@ def export_results_csv(request: HttpRequest, access: ResultsAccess) -> HttpRespo
 @never_cache
 @results_view(need=readers_only)
 def export_ratings_csv(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
-    ratings = anonymized_ratings(results=round_results(round=access.round))
+    ratings = anonymized_ratings(results=round_results_cached(round=access.round))
     return _attachment(exports.ratings_csv(ratings), content_type=CSV, filename=_filename(access.round, "ratings.csv"))
 
 
@@ -58,7 +58,7 @@ def export_ratings_csv(request: HttpRequest, access: ResultsAccess) -> HttpRespo
 @results_view(need=readers_only)
 def export_results_xlsx(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
     round_ = access.round
-    content = exports.results_workbook(round_results(round=round_), round_action_plans(round=round_))
+    content = exports.results_workbook(round_results_cached(round=round_), round_action_plans(round=round_))
     return _attachment(content, content_type=XLSX, filename=_filename(round_, "results.xlsx"))
 
 

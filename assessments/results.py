@@ -5,16 +5,23 @@ queries, whatever the number of respondents, turned into statistics by
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
+from convening.models import StakeholderGroup
 from rubrics.models import KeyAction, Level, Rubric
 
 from .aggregation import Stats, stats_from_counts, suppressed_groups
-from .models import Consensus, Invitation, Rating, Response, Round
+from .models import Consensus, Invitation, Rating, Response, Round, RoundStatus
 
+# A safety net only: every change the product makes to a closed round's
+# figures changes its fingerprint (see `_closed_round_fingerprint`).
+RESULTS_CACHE_SECONDS = 24 * 60 * 60
 MEAN_DECIMALS = 2
 AGREEMENT_DECIMALS = 2
 PERCENT_DECIMALS = 4
@@ -138,6 +145,56 @@ def round_results(*, round: Round) -> RoundResults:
             )
         results.rubrics.append(RubricResult(rubric=rubric, levels=levels, key_actions=key_action_results))
     return results
+
+
+def _closed_round_fingerprint(round: Round) -> str:
+    """What a closed round's figures depend on that can still change, in two
+    small queries: paper responses added (and responses gone with a deleted
+    person) move the responses' count or highest id; a consensus recorded,
+    the consensus records'; a revoked or deleted invitation, the invitations';
+    a renamed or reordered group, the groups' rows. Closing again after a
+    reopening moves `closed_at`. Ratings themselves change only while a round
+    is open, and open rounds are never cached."""
+    tables = {
+        "response": Response._meta.db_table,
+        "invitation": Invitation._meta.db_table,
+        "consensus": Consensus._meta.db_table,
+    }
+    sql = f"""
+        SELECT (SELECT COUNT(*) FROM {tables["response"]} WHERE round_id = %s),
+               (SELECT MAX(id) FROM {tables["response"]} WHERE round_id = %s),
+               (SELECT COUNT(*) FROM {tables["invitation"]} WHERE round_id = %s AND revoked_at IS NULL),
+               (SELECT MAX(id) FROM {tables["invitation"]} WHERE round_id = %s),
+               (SELECT COUNT(*) FROM {tables["consensus"]} WHERE round_id = %s),
+               (SELECT MAX(id) FROM {tables["consensus"]} WHERE round_id = %s)
+    """  # noqa: S608 — table names from the models
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [round.pk] * 6)
+        counts = cursor.fetchone()
+    groups = list(
+        StakeholderGroup.objects.filter(organization_id=round.organization_id)
+        .order_by("pk")
+        .values_list("pk", "name", "position")
+    )
+    state = (round.pk, round.closed_at.isoformat() if round.closed_at else "", round.threshold, counts, groups)
+    return hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+def round_results_cached(*, round: Round) -> RoundResults:
+    """`round_results`, kept in the shared cache once the round is closed,
+    when its figures are read again and again (results page, JSON, exports)
+    but seldom change. An open round is always counted afresh: its answers
+    change at any moment."""
+    if round.status != RoundStatus.CLOSED:
+        return round_results(round=round)
+    # The version changes with the cached classes' shape, so a deployment never unpickles an older one.
+    key = f"round-results:v1:{_closed_round_fingerprint(round)}"
+    results = cache.get(key)
+    if results is None:
+        results = round_results(round=round)
+        cache.set(key, results, RESULTS_CACHE_SECONDS)
+    # The round's own fields (name, team) are read live, never from the cache.
+    return replace(results, round=round)
 
 
 def _sum_cells(per_cell, key_action_id: int, group_ids) -> dict[int | None, int]:

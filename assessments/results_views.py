@@ -28,7 +28,7 @@ from rubrics.models import KeyAction
 from . import services
 from .charts import level_swatch_svg
 from .models import EVIDENCE_MAX_LENGTH, ActionStep, Round, RoundStatus, StepStatus
-from .results import results_as_json, round_results
+from .results import results_as_json, round_results_cached
 from .results_display import key_action_display, median_text
 from .results_forms import ActionStepForm, ConsensusForm, StepStatusForm, TargetForm
 from .selectors import (
@@ -133,7 +133,7 @@ def _results_page(
     action has, the comments being on a page of their own. `bound_form` is a
     refused consensus form (key action id, form), shown with its errors."""
     round_ = access.round
-    data = round_results(round=round_)
+    data = round_results_cached(round=round_)
     history = consensus_history(round=round_) if access.is_reader else {}
     evidence = round_evidence_counts(results=data) if access.is_facilitator else None
     rubrics = []
@@ -188,7 +188,9 @@ def _consensus_context(access: ResultsAccess, key_action: KeyAction, levels, his
 @results_view(need=readers_only)
 def results_json(request: HttpRequest, access: ResultsAccess) -> JsonResponse:
     """SPEC §5's figures for facilitators and leads; stakeholders never get them raw."""
-    return JsonResponse(results_as_json(round_results(round=access.round)), json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        results_as_json(round_results_cached(round=access.round)), json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @require_POST
@@ -281,7 +283,7 @@ def _plan_page(
     default), its descriptor as the goal, and the steps. `bound_form` is a
     refused form (key action id, form), shown with its errors."""
     round_ = access.round
-    data = round_results(round=round_)
+    data = round_results_cached(round=round_)
     plans = round_action_plans(round=round_)
     descriptors = round_descriptors(round=round_)
     rubrics = []
