@@ -58,6 +58,7 @@ class RoundResults:
     submitted: int
     group_respondents: dict[str, int]
     suppressed: set[str]
+    comments: dict[int, int]  # key action id → comments (evidence) on it; shown only at or above the threshold
     rubrics: list[RubricResult] = field(default_factory=list)
 
 
@@ -89,17 +90,22 @@ def round_results(*, round: Round) -> RoundResults:
     )
     group_names = {row["stakeholder_group_id"]: row["stakeholder_group__name"] for row in group_rows}
     group_respondents = {row["stakeholder_group__name"]: row["respondents"] for row in group_rows}
-    # 5: every rating counted by key action × group × level (None = "Not sure").
+    # 5: every rating counted by key action × group × level (None = "Not sure"),
+    # and the comments per key action (evidence may come without a level).
     # Filtered through the one join the group needs anyway: `response__in=submitted`
     # would join the responses a second time, in a plan that grows with the table.
-    counts: dict[tuple[int, int, int | None], int] = {
-        (row["key_action_id"], row["response__stakeholder_group_id"], row["level_id"]): row["count"]
-        for row in Rating.objects.filter(response__round=round, response__submitted_at__isnull=False)
-        .filter(_rated())
-        .values("key_action_id", "response__stakeholder_group_id", "level_id")
-        .annotate(count=Count("pk"))
+    counts: dict[tuple[int, int, int | None], int] = {}
+    comments: dict[int, int] = defaultdict(int)
+    for row in (
+        Rating.objects.filter(response__round=round, response__submitted_at__isnull=False)
+        .filter(_rated() | ~Q(evidence=""))
+        .values("key_action_id", "response__stakeholder_group_id", "level_id", "not_sure")
+        .annotate(count=Count("pk"), comments=Count("pk", filter=~Q(evidence="")))
         .order_by()
-    }
+    ):
+        if row["level_id"] is not None or row["not_sure"]:
+            counts[row["key_action_id"], row["response__stakeholder_group_id"], row["level_id"]] = row["count"]
+        comments[row["key_action_id"]] += row["comments"]
     # 6: invitations still standing (paper respondents are added as invited too)
     invited = Invitation.objects.filter(round=round, revoked_at__isnull=True).count()
     # 7: current consensus
@@ -112,6 +118,7 @@ def round_results(*, round: Round) -> RoundResults:
         submitted=sum(group_respondents.values()),
         group_respondents=group_respondents,
         suppressed=suppressed,
+        comments={key_action_id: count for key_action_id, count in comments.items() if count},
     )
     per_cell: dict[tuple[int, int], dict[int | None, int]] = defaultdict(dict)
     for (key_action_id, group_id, level_id), count in counts.items():

@@ -343,12 +343,12 @@ def _comments(round_: Round) -> QuerySet[Rating]:
 
 def round_evidence_counts(*, results: RoundResults) -> dict[int, int] | None:
     """The number of comments per key action id, or None below the round's
-    anonymity threshold of submitted respondents (SPEC §5). One query that
-    reads no comment: the text is on `key_action_evidence`'s page."""
+    anonymity threshold of submitted respondents (SPEC §5). Counted with the
+    ratings by `round_results`, so no query of its own; the text is on
+    `key_action_evidence`'s page."""
     if results.submitted < results.round.threshold:
         return None
-    rows = _comments(results.round).values("key_action_id").annotate(count=Count("pk")).order_by()
-    return {row["key_action_id"]: row["count"] for row in rows}
+    return results.comments
 
 
 def key_action_evidence(*, round: Round, key_action: KeyAction) -> QuerySet[str] | None:

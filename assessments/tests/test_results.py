@@ -157,3 +157,15 @@ def test_query_count_does_not_grow_with_respondents(round_, respondents, django_
     with django_assert_num_queries(7):
         results = round_results(round=round_)
     assert results.submitted == respondents
+
+
+def test_comments_are_counted_with_or_without_a_level(round_):
+    add_respondents(round_, "Family", [1, None, 3])  # key action 1: level 1, "Not sure", level 3
+    first = round_.rubrics.get().key_actions.get(position=1)
+    ratings = list(Rating.objects.filter(key_action=first).order_by("pk"))
+    Rating.objects.filter(pk=ratings[0].pk).update(evidence="Rated and commented")
+    Rating.objects.filter(pk=ratings[1].pk).update(evidence="Not sure, commented")
+    Rating.objects.filter(pk=ratings[2].pk).update(level=None, evidence="Comment alone")  # not a rating any more
+    results = round_results(round=round_)
+    assert results.comments == {first.pk: 3}
+    assert results.rubrics[0].key_actions[0].stats.counts == (1, 0, 0, 0)

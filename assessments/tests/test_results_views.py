@@ -267,16 +267,16 @@ def test_the_page_and_the_json_cost_the_same_queries_whatever_the_size(
     cache.clear()  # the closed round's figures are computed once, then read from the cache
     # 1 session, 2 user, 3 SAVEPOINT (ATOMIC_REQUESTS), 4 the round, 5 the person's roles;
     # 6 the round's fingerprint, 7 its organization's groups (the cache key: nothing cached yet);
-    # round_results: 8 rubrics, 9 levels, 10 key actions, 11 respondents per group, 12 grouped rating counts,
-    # 13 invitations, 14 current consensus;
-    # 15 consensus history, 16 comments counted per key action (test_evidence.py), 17 open steps of earlier rounds;
-    # base.html's menu: 18 the person's organizations, 19–20 the current organization and roles there;
-    # 21 RELEASE SAVEPOINT
-    with django_assert_num_queries(21):
+    # round_results: 8 rubrics, 9 levels, 10 key actions, 11 respondents per group, 12 grouped rating (and
+    # comment) counts, 13 invitations, 14 current consensus;
+    # 15 consensus history, 16 open steps of earlier rounds;
+    # base.html's menu: 17 the person's organizations, 18–19 the current organization and roles there;
+    # 20 RELEASE SAVEPOINT
+    with django_assert_num_queries(20):
         response = client.get(url("results", round_))
     assert response.status_code == 200
     # Again: 6–7 find the figures in the cache, so 8–14 are not needed.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get(url("results", round_))
     assert response.status_code == 200
     # 1 session, 2 user, 3 SAVEPOINT, 4 the round, 5 roles, 6–7 the cache key (figures cached), 8 RELEASE SAVEPOINT
