@@ -167,16 +167,17 @@ def _closed_round_fingerprint(round: Round) -> str:
         "invitation": Invitation._meta.db_table,
         "consensus": Consensus._meta.db_table,
     }
+    # COUNT and MAX in one aggregate per table: a lone MAX(id) tempts the
+    # planner to walk the whole primary key backwards (0.8 s at national size).
     sql = f"""
-        SELECT (SELECT COUNT(*) FROM {tables["response"]} WHERE round_id = %s),
-               (SELECT MAX(id) FROM {tables["response"]} WHERE round_id = %s),
-               (SELECT COUNT(*) FROM {tables["invitation"]} WHERE round_id = %s AND revoked_at IS NULL),
-               (SELECT MAX(id) FROM {tables["invitation"]} WHERE round_id = %s),
-               (SELECT COUNT(*) FROM {tables["consensus"]} WHERE round_id = %s),
-               (SELECT MAX(id) FROM {tables["consensus"]} WHERE round_id = %s)
+        SELECT r.n, r.last, i.n, i.last, c.n, c.last
+        FROM (SELECT COUNT(*) AS n, MAX(id) AS last FROM {tables["response"]} WHERE round_id = %s) r
+        CROSS JOIN (SELECT SUM(CASE WHEN revoked_at IS NULL THEN 1 ELSE 0 END) AS n, MAX(id) AS last
+                    FROM {tables["invitation"]} WHERE round_id = %s) i
+        CROSS JOIN (SELECT COUNT(*) AS n, MAX(id) AS last FROM {tables["consensus"]} WHERE round_id = %s) c
     """  # noqa: S608 — table names from the models
     with connection.cursor() as cursor:
-        cursor.execute(sql, [round.pk] * 6)
+        cursor.execute(sql, [round.pk] * 3)
         counts = cursor.fetchone()
     groups = list(
         StakeholderGroup.objects.filter(organization_id=round.organization_id)
