@@ -60,6 +60,9 @@ class RoundResults:
     suppressed: set[str]
     comments: dict[int, int]  # key action id → comments (evidence) on it; shown only at or above the threshold
     rubrics: list[RubricResult] = field(default_factory=list)
+    # Set when the figures came through the cache (closed rounds): a key that
+    # changes whenever they do, for caching what is drawn from them too.
+    fingerprint: str = ""
 
 
 def _rated(prefix: str = "") -> Q:
@@ -196,13 +199,14 @@ def round_results_cached(*, round: Round) -> RoundResults:
     if round.status != RoundStatus.CLOSED:
         return round_results(round=round)
     # The version changes with the cached classes' shape, so a deployment never unpickles an older one.
-    key = f"round-results:v1:{_closed_round_fingerprint(round)}"
+    fingerprint = _closed_round_fingerprint(round)
+    key = f"round-results:v1:{fingerprint}"
     results = cache.get(key)
     if results is None:
         results = round_results(round=round)
         cache.set(key, results, RESULTS_CACHE_SECONDS)
     # The round's own fields (name, team) are read live, never from the cache.
-    return replace(results, round=round)
+    return replace(results, round=round, fingerprint=fingerprint)
 
 
 def _sum_cells(per_cell, key_action_id: int, group_ids) -> dict[int | None, int]:

@@ -9,7 +9,7 @@ with a redirect; the consensus form also posts inline with htmx."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,7 +28,7 @@ from rubrics.models import KeyAction
 from . import services
 from .charts import level_swatch_svg
 from .models import EVIDENCE_MAX_LENGTH, ActionStep, Round, RoundStatus, StepStatus
-from .results import results_as_json, round_results_cached
+from .results import RESULTS_CACHE_SECONDS, results_as_json, round_results_cached
 from .results_display import key_action_display, median_text
 from .results_forms import ActionStepForm, ConsensusForm, StepStatusForm, TargetForm
 from .selectors import (
@@ -144,7 +144,9 @@ def _results_page(
             form = bound_form[1] if bound_form and bound_form[0] == pk else None
             items.append(
                 {
-                    "display": key_action_display(result, threshold=round_.threshold),
+                    "key_action": result.key_action,
+                    # Called by the template only where its cached HTML is missing.
+                    "display": partial(key_action_display, result, threshold=round_.threshold),
                     "consensus": _consensus_context(
                         access, result.key_action, result.levels, history.get(pk, []), form
                     ),
@@ -162,6 +164,8 @@ def _results_page(
         "results": data,
         "rubrics": rubrics,
         "evidence_shown": evidence is not None,
+        # Closed rounds' charts and tables are kept as HTML beside their figures; open rounds' never are.
+        "figures_cache_seconds": RESULTS_CACHE_SECONDS if data.fingerprint else 0,
         "previous_steps": open_steps_from_previous_rounds(round_) if access.is_reader else [],
         "step_statuses": StepStatus.choices,
         "return_to": "results",

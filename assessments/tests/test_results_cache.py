@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments import paper, services
@@ -152,3 +153,18 @@ def test_answers_changed_during_a_reopening_show_once_closed_again(closed_round)
         )
     services.round_close(round=closed_round)
     assert cached_figures(closed_round)["counts"] == (0, 1, 1, 1)
+
+
+def test_the_pages_cached_charts_and_tables_follow_the_figures_and_the_language(client, facilitator, closed_round):
+    page = reverse("assessments:results", args=[closed_round.pk])
+    client.force_login(facilitator)
+    assert "not recorded" in client.get(page).content.decode()  # the summary table's consensus column
+    key_action = round_results(round=closed_round).rubrics[0].key_actions[0].key_action
+    level = key_action.rubric.levels.get(position=2)
+    services.consensus_record(round=closed_round, key_action=key_action, level=level, rationale="", recorded_by=None)
+    html = client.get(page).content.decode()
+    summary = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert f"<td>{level.name}</td>" in summary  # the consensus column; the median cell reads "Name (2)"
+    facilitator.language = "es"
+    facilitator.save()
+    assert "Acuerdo" in client.get(page).content.decode()  # not the English copy of the cached tables
