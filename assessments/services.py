@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -412,7 +414,7 @@ def _upsert_sql(invitation_count: int, by_user: bool) -> str:
         JOIN {KeyAction._meta.db_table} ka ON ka.rubric_id = rr.rubric_id
         WHERE ({" OR ".join(granted)}) AND i.round_id = %s AND i.revoked_at IS NULL
           AND r.status = %s AND ka.id = %s
-          AND (%s IS NULL OR EXISTS (
+          AND (CAST(%s AS bigint) IS NULL OR EXISTS (
             SELECT 1 FROM {Level._meta.db_table} l WHERE l.id = %s AND l.rubric_id = ka.rubric_id))
         ON CONFLICT (response_id, key_action_id) DO UPDATE SET level_id = excluded.level_id,
           not_sure = excluded.not_sure, evidence = excluded.evidence, updated_at = excluded.updated_at
@@ -425,6 +427,19 @@ def _upsert_sql(invitation_count: int, by_user: bool) -> str:
           (SELECT COUNT(*) FROM {RoundRubric._meta.db_table} rr2
            JOIN {KeyAction._meta.db_table} ka2 ON ka2.rubric_id = rr2.rubric_id WHERE rr2.round_id = %s)
     """  # noqa: S608 — table names from the models, every value a parameter
+
+
+def _fetch_prepared(cursor, sql: str, params: list) -> tuple | None:
+    """Runs `sql` as a statement that PostgreSQL plans once per connection
+    and then only executes: planning the autosave statement took 0.8 of its
+    1.3 ms. (Django prepares nothing, for the sake of transaction poolers;
+    pgbouncer ≥ 1.21 passes prepared statements on with max_prepared_statements.)
+    Logged like any query, with Django's cursor `cursor` (which checked the
+    connection first)."""
+    logged = cursor.debug_sql(sql, params) if connection.queries_logged else nullcontext()
+    with psycopg.Cursor(connection.connection) as prepared, connection.wrap_database_errors, logged:
+        prepared.execute(sql, params, prepare=True)
+        return prepared.fetchone()
 
 
 def _rating_upsert(
@@ -440,8 +455,11 @@ def _rating_upsert(
         params.append(participant.user_id)
     params += [round_id, RoundStatus.OPEN, key_action_id, level_id, level_id, round_id]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+        if connection.vendor == "postgresql":
+            row = _fetch_prepared(cursor, sql, params)
+        else:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
     if row is None:
         return None
     others_rated, total = row

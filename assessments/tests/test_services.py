@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from assessments import services, tokens
@@ -471,3 +472,14 @@ def test_progress_counts_paper_respondents_beside_invitations(open_round, facili
     by_label = {group.label: group for group in groups}
     assert (by_label["Advocate"].invited, by_label["Advocate"].on_paper) == (0, 1)
     assert (total.invited, total.on_paper) == (1, 1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_autosave_is_a_statement_postgresql_plans_once_per_connection(answered):
+    invitation, key_action = answered
+    autosave(invitation, key_action)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%INSERT INTO assessments_rating%"]
+        )
+        assert cursor.fetchone()[0] >= 1
