@@ -25,6 +25,8 @@ import django
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 django.setup()
 
+from django.contrib.sessions.backends.cached_db import SessionStore  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -43,10 +45,12 @@ GROUP BY 1, 2, 3
 PLANS_PER_VIEW = 2
 
 
-def median_ms(action, runs: int) -> float:
+def median_ms(action, runs: int, before=None) -> float:
     action()  # warm: connection, caches, imports
     times = []
     for _ in range(runs):
+        if before:
+            before()  # not timed
         started = time.perf_counter()
         action()
         times.append((time.perf_counter() - started) * 1000)
@@ -65,6 +69,19 @@ def floor(round_id: int):
     return action
 
 
+def forget_results(client: Client):
+    """Empties the cache but for the client's session (cached_db would
+    otherwise read it from the database once): the state after a change to
+    a closed round's figures."""
+    session_key = client.session.session_key
+
+    def action():
+        cache.clear()
+        SessionStore(session_key=session_key).load()  # back into the cache
+
+    return action
+
+
 def get(client: Client, url: str, expect: int = 200):
     def action():
         response = client.get(url)
@@ -74,10 +91,13 @@ def get(client: Client, url: str, expect: int = 200):
     return action
 
 
-def measured(name: str, action, runs: int, plans: dict[str, list[str]]) -> dict:
+def measured(name: str, action, runs: int, plans: dict[str, list[str]], before=None) -> dict:
     """Median time, query count, and the plans of the slowest queries, all
-    in the steady state: a first call (which may create rows) is not counted."""
+    in the steady state: a first call (which may create rows) is not counted.
+    `before` runs, untimed, before each call (e.g. emptying the cache)."""
     action()
+    if before:
+        before()
     with CaptureQueriesContext(connection) as context:
         action()
     # A copy: the context reads the connection's log, which the next request resets.
@@ -91,7 +111,7 @@ def measured(name: str, action, runs: int, plans: dict[str, list[str]]) -> dict:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
             view_plans.append(query["sql"] + "\n\n" + "\n".join(row[0] for row in cursor.fetchall()))
     plans[name] = view_plans
-    return {"ms": median_ms(action, runs), "queries": len(queries)}
+    return {"ms": median_ms(action, runs, before), "queries": len(queries)}
 
 
 def main() -> None:
@@ -123,14 +143,24 @@ def main() -> None:
         for size, (client, round_) in rounds.items():
             runs = args.runs if size < 20000 else max(5, args.runs // 2)
             floor_ms = median_ms(floor(round_.pk), runs)
-            json_ = measured(f"results.json {size}", get(client, f"/rounds/{round_.pk}/results.json"), runs, plans)
-            page = measured(f"results page {size}", get(client, f"/rounds/{round_.pk}/results/"), runs, plans)
+            json_url, page_url = f"/rounds/{round_.pk}/results.json", f"/rounds/{round_.pk}/results/"
+            # A closed round's figures are cached: "computed" is the first reading after a change
+            # (the cache emptied before each run, untimed), the other the reading after that.
+            json_ = measured(f"results.json {size}", get(client, json_url), runs, plans)
+            page = measured(f"results page {size}", get(client, page_url), runs, plans)
+            forget = forget_results(client)
+            json_cold = measured(f"results.json {size} computed", get(client, json_url), runs, plans, forget)
+            page_cold = measured(f"results page {size} computed", get(client, page_url), runs, plans, forget)
             figures[f"results {size}"] = {
                 "floor_ms": floor_ms,
                 "json": json_,
                 "page": page,
+                "json_computed": json_cold,
+                "page_computed": page_cold,
                 "json_ratio": round(json_["ms"] / floor_ms, 2),
                 "page_ratio": round(page["ms"] / floor_ms, 2),
+                "json_computed_ratio": round(json_cold["ms"] / floor_ms, 2),
+                "page_computed_ratio": round(page_cold["ms"] / floor_ms, 2),
             }
         # The rating page and autosave, as a stakeholder who opened their link.
         invitation = Invitation.objects.filter(round__status=RoundStatus.OPEN).order_by("pk").last()
