@@ -104,6 +104,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "convening.cache.SharedClientRedisCache"
 # Rate limits (invitation links) need a cache shared by every web process:
 # Redis in production (CACHE_URL). A single debug process may count locally.
 RATELIMIT_USE_CACHE = "default"

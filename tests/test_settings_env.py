@@ -95,3 +95,13 @@ def test_sessions_are_read_from_a_shared_cache_and_kept_in_the_database():
 def test_sessions_skip_a_per_process_cache_whose_copies_could_outlive_a_logout():
     assert session_engine(**PRODUCTION) == "django.contrib.sessions.backends.db"
     assert session_engine(DEBUG="true") == "django.contrib.sessions.backends.db"
+
+
+def test_a_redis_cache_keeps_one_client_per_pool():
+    result = run_django(
+        "import django; django.setup(); from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])",
+        **PRODUCTION,
+        CACHE_URL="redis://redis.example.org:6379/1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "convening.cache.SharedClientRedisCache"
