@@ -135,7 +135,28 @@ def _load_table(directory: Path) -> tuple[list[str], dict]:
     return lines, summary
 
 
-def _targets(state: dict, national: dict | None, load: dict, memory: dict | None) -> list[str]:
+def _compare(compare: dict | None) -> list[str]:
+    if not compare:
+        return []
+    lines = [
+        "",
+        f"History and overview measured in turns ({compare['turns']} turns, each a block of runs on a copy of the "
+        "state data then on the national data; `bench/compare.py`), so that the machine's other work weighs on "
+        "both alike. These set the targets' verdicts; the table above measures each size once, minutes apart.",
+        "",
+        "| view | state: median ms | national: median ms | national ÷ state | runs each |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for view, figure in compare["figures"].items():
+        lines.append(
+            f"| {view} | {figure['state_ms']} | {figure['national_ms']} | {figure['ratio']} | {figure['runs']} |"
+        )
+    return lines
+
+
+def _targets(
+    state: dict, national: dict | None, load: dict, memory: dict | None, compare: dict | None = None
+) -> list[str]:
     lines = ["| target | figure | verdict |", "| --- | --- | --- |"]
     data = national or state
     label = "national" if national else "state"
@@ -151,7 +172,11 @@ def _targets(state: dict, national: dict | None, load: dict, memory: dict | None
             f"| {name} ≤ {limit}× floor at {size:,} ({label}) | {ratio}× cached; {computed}× computed afresh "
             f"| {_verdict(ratio <= limit)} cached, {_verdict(computed <= limit)} computed |"
         )
-    if national:
+    if compare:
+        for name, figure in compare["figures"].items():
+            ratio = figure["ratio"]
+            lines.append(f"| {name}: national ≤ 1.2× state (in turns) | {ratio:.2f}× | {_verdict(ratio <= 1.2)} |")
+    elif national:
         for name in ("history", "overview"):
             ratio = national["figures"][name]["ms"] / state["figures"][name]["ms"]
             lines.append(f"| {name}: national ≤ 1.2× state | {ratio:.2f}× | {_verdict(ratio <= 1.2)} |")
@@ -221,6 +246,7 @@ def main() -> None:
     state = _load(directory, "state.json")
     national = _load(directory, "national.json")
     memory = _load(directory, "memory.json")
+    compare = _load(directory, "compare.json")
     load_lines, load = _load_table(directory)
     analysis = f"{ANALYSIS_START}\n(No analysis yet.)\n{ANALYSIS_END}"
     if target.exists() and ANALYSIS_START in target.read_text():
@@ -239,7 +265,7 @@ def main() -> None:
         "",
         "## Targets",
         "",
-        *_targets(state, national, load, memory),
+        *_targets(state, national, load, memory, compare),
         "",
         "## In-process timings (PostgreSQL)",
         "",
@@ -249,6 +275,7 @@ def main() -> None:
         "overview: one organization's 20 teams; `national` holds 49 more such organizations.",
         "",
         *_inprocess(state, national),
+        *_compare(compare),
         "",
         "## Load test (gunicorn, PostgreSQL, Redis, a Celery worker; loopback)",
         "",
