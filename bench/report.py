@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -122,7 +123,8 @@ def _load_table(directory: Path) -> tuple[list[str], dict]:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     summary = {}
-    for run in ("hello", "autosave-max", "50", "200"):
+    turns = [f"{kind}-{turn}" for turn in (1, 2, 3) for kind in ("hello", "autosave-max")]
+    for run in (*turns, "50", "200"):
         rows = _locust(directory, run)
         for name, row in rows.items():
             if not name:
@@ -189,13 +191,21 @@ def _targets(
             f"| autosave p95 < {AUTOSAVE_P95_MS} ms at 200 | {p95:.0f} ms | {_verdict(p95 < AUTOSAVE_P95_MS)} |"
         )
         lines.append(f"| no errors at 200 | {failures} failures | {_verdict(failures == 0)} |")
-    hello = load.get("hello", {}).get("hello")
-    flat_out = load.get("autosave-max", {}).get("autosave")
-    if hello and flat_out:
-        ratio = float(flat_out["Requests/s"]) / float(hello["Requests/s"])
+    turns = [
+        (
+            float(load[f"hello-{turn}"]["hello"]["Requests/s"]),
+            float(load[f"autosave-max-{turn}"]["autosave"]["Requests/s"]),
+        )
+        for turn in (1, 2, 3)
+        if load.get(f"hello-{turn}") and load.get(f"autosave-max-{turn}")
+    ]
+    if turns:
+        hello, flat_out = statistics.median(t[0] for t in turns), statistics.median(t[1] for t in turns)
+        ratio = flat_out / hello
+        each = ", ".join(f"{a / h:.2f}" for h, a in turns)
         lines.append(
-            f"| autosave throughput ≥ ½ the bare view's (both flat out, same client) | "
-            f"{float(flat_out['Requests/s']):.0f} vs {float(hello['Requests/s']):.0f} req/s = {ratio:.2f} | "
+            f"| autosave throughput ≥ ½ the bare view's (both flat out, same client; medians of {len(turns)} "
+            f"turns) | {flat_out:.0f} vs {hello:.0f} req/s = {ratio:.2f} (turn by turn: {each}) | "
             f"{_verdict(ratio >= 0.5)} |"
         )
     if memory:
@@ -281,7 +291,8 @@ def main() -> None:
         "",
         "locust (headless, same machine: the client takes CPU from the server). `hello`: a view that does "
         "no work, through the whole middleware stack, flat out: the ceiling. `autosave-max`: stakeholders "
-        "autosaving flat out. `50`/`200`: stakeholders opening their link (rating page), autosaving every "
+        "autosaving flat out. Those two run in three alternating turns of half the usual length (`hello-1`, "
+        "`autosave-max-1`, …). `50`/`200`: stakeholders opening their link (rating page), autosaving every "
         "2–5 s and now and then reloading, plus leads (1 in 21 users) opening results pages.",
         "",
         *load_lines,
