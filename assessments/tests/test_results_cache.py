@@ -21,12 +21,16 @@ from rubrics.models import KeyAction
 pytestmark = pytest.mark.django_db
 
 
+def rate(invitation, key_action, position):
+    level = key_action.rubric.levels.get(position=position)
+    services.rating_save(
+        invitation=invitation, key_action_id=key_action.pk, level_id=level.pk, not_sure=False, evidence=""
+    )
+
+
 def answer_and_submit(invitation, position):
     for key_action in KeyAction.objects.filter(rubric__round_rubrics__round=invitation.round):
-        level = key_action.rubric.levels.get(position=position)
-        services.rating_save(
-            invitation=invitation, key_action_id=key_action.pk, level_id=level.pk, not_sure=False, evidence=""
-        )
+        rate(invitation, key_action, position)
     services.response_submit(invitation=invitation)
 
 
@@ -77,14 +81,7 @@ def test_an_open_round_is_always_counted_afresh(org, group):
     (invitation,) = invite(round_, group=group)
     answer_and_submit(invitation, 1)
     assert cached_figures(round_)["counts"] == (1, 0, 0, 0)
-    key_action = round_results(round=round_).rubrics[0].key_actions[0].key_action
-    services.rating_save(
-        invitation=invitation,
-        key_action_id=key_action.pk,
-        level_id=key_action.rubric.levels.get(position=4).pk,
-        not_sure=False,
-        evidence="",
-    )
+    rate(invitation, round_results(round=round_).rubrics[0].key_actions[0].key_action, 4)
     assert cached_figures(round_)["counts"] == (0, 0, 0, 1)
 
 
@@ -144,13 +141,7 @@ def test_answers_changed_during_a_reopening_show_once_closed_again(closed_round)
     services.round_reopen(round=closed_round, closes_at=timezone.now() + timedelta(days=1))
     invitation = closed_round.invitations.order_by("pk").first()
     for key_action in KeyAction.objects.filter(rubric__round_rubrics__round=closed_round):
-        services.rating_save(
-            invitation=invitation,
-            key_action_id=key_action.pk,
-            level_id=key_action.rubric.levels.get(position=4).pk,
-            not_sure=False,
-            evidence="",
-        )
+        rate(invitation, key_action, 4)
     services.round_close(round=closed_round)
     assert cached_figures(closed_round)["counts"] == (0, 1, 1, 1)
 
