@@ -198,8 +198,8 @@ def round_results_cached(*, round: Round) -> RoundResults:
     change at any moment."""
     if round.status != RoundStatus.CLOSED:
         return round_results(round=round)
-    # The version changes with the cached classes' shape, so a deployment never unpickles an older one.
     fingerprint = _closed_round_fingerprint(round)
+    # The version changes with the cached classes' shape, so a deployment never unpickles an older one.
     key = f"round-results:v1:{fingerprint}"
     results = cache.get(key)
     if results is None:

@@ -4,6 +4,7 @@ conditional UPDATE so that two workers or two clicks cannot both win."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
@@ -392,6 +393,7 @@ def _clean_answer(*, level_id: int | None, not_sure: bool, evidence: str) -> str
     return evidence
 
 
+@functools.cache  # a handful of shapes, built on the hottest path
 def _upsert_sql(invitation_count: int, by_user: bool) -> str:
     # One statement that writes only what every rule allows: the invitation is
     # the participant's, for this round and not revoked; the round is open; the
@@ -422,8 +424,7 @@ def _upsert_sql(invitation_count: int, by_user: bool) -> str:
           (SELECT COUNT(*) FROM {Rating._meta.db_table} other
            WHERE other.response_id = {Rating._meta.db_table}.response_id
              AND other.key_action_id <> {Rating._meta.db_table}.key_action_id
-             AND (other.level_id IS NOT NULL OR other.not_sure))
-,
+             AND (other.level_id IS NOT NULL OR other.not_sure)),
           (SELECT COUNT(*) FROM {RoundRubric._meta.db_table} rr2
            JOIN {KeyAction._meta.db_table} ka2 ON ka2.rubric_id = rr2.rubric_id WHERE rr2.round_id = %s)
     """  # noqa: S608 — table names from the models, every value a parameter
