@@ -28,7 +28,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from assessments import loaddata  # noqa: E402
+from bench import loaddata  # noqa: E402
 from convening.models import Organization, Team, User  # noqa: E402
 
 

@@ -15,9 +15,9 @@ import django
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 django.setup()
 
-from assessments import loaddata  # noqa: E402
+from assessments.invitations.tokens import make_token  # noqa: E402
 from assessments.models import Invitation, Round, RoundStatus  # noqa: E402
-from assessments.tokens import make_token  # noqa: E402
+from bench import loaddata  # noqa: E402
 from convening.models import Team  # noqa: E402
 
 

@@ -31,9 +31,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from assessments import loaddata  # noqa: E402
+from assessments.invitations.tokens import make_token  # noqa: E402
 from assessments.models import Invitation, Round, RoundStatus  # noqa: E402
-from assessments.tokens import make_token  # noqa: E402
+from bench import loaddata  # noqa: E402
 from convening.models import Organization, Team, User  # noqa: E402
 
 FLOOR_SQL = """

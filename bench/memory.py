@@ -22,8 +22,9 @@ import django
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 django.setup()
 
-from assessments import loaddata, services  # noqa: E402
 from assessments.models import ReportExport, ReportStatus, Round  # noqa: E402
+from assessments.reports.services import report_request  # noqa: E402
+from bench import loaddata  # noqa: E402
 from convening.models import User  # noqa: E402
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -43,7 +44,7 @@ def children(pid: int) -> list[int]:
 def pdf_peak(celery_pid: int, round_: Round) -> dict:
     (child,) = children(celery_pid)  # --concurrency=1: one process makes the report
     before = peak_mb(child)
-    report = services.report_request(round=round_, requested_by=User.objects.get(email=loaddata.SURVEY_LEAD_EMAIL))
+    report = report_request(round=round_, requested_by=User.objects.get(email=loaddata.SURVEY_LEAD_EMAIL))
     started = time.monotonic()
     while time.monotonic() - started < 900:
         report.refresh_from_db()

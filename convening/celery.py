@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "convening.settings")
 app = Celery("convening", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The assessments app keeps its tasks beside the feature each belongs to.
+app.autodiscover_tasks(["assessments.mail", "assessments.reports", "assessments.rounds"])

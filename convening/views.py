@@ -1,6 +1,3 @@
-from collections.abc import Callable
-
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +14,18 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from . import people_csv, services
+from .access import (
+    SESSION_ORGANIZATION_KEY,
+    current_capabilities,
+    current_organization,
+    current_roles,
+    get_current_organization_for,
+    get_organization_for,
+    get_stakeholder_group_for,
+    get_team_for,
+    get_team_member_for,
+    get_team_with_capabilities_for,
+)
 from .celery import app as celery_app
 from .forms import (
     ProfileForm,
@@ -29,16 +38,6 @@ from .forms import (
 )
 from .models import Role, Team
 from .selectors import (
-    SESSION_ORGANIZATION_KEY,
-    TEAM_READERS,
-    current_organization,
-    current_roles,
-    get_current_organization_for,
-    get_organization_for,
-    get_stakeholder_group_for,
-    get_team_and_roles_for,
-    get_team_for,
-    get_team_member_for,
     memberships_for,
     stakeholder_groups_for,
     stakeholder_groups_with_team_counts,
@@ -46,20 +45,9 @@ from .selectors import (
     team_members_for,
     teams_for,
 )
+from .web import saved
 
 MEMBERS_PER_PAGE = 100
-
-
-def _saved(form: forms.Form, write: Callable[[dict], object]) -> object | None:
-    """Runs the service `write` on a valid form's data; a refusal by the
-    service lands on the form, as the form's own errors would."""
-    if not form.is_valid():
-        return None
-    try:
-        return write(form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return None
 
 
 def _role_labels(roles: set[str]) -> list[str]:
@@ -70,9 +58,14 @@ def _role_labels(roles: set[str]) -> list[str]:
 def home(request: HttpRequest) -> HttpResponse:
     organization = current_organization(request)
     roles = current_roles(request)
-    sees_teams = organization is not None and bool(roles & set(TEAM_READERS))
-    teams = teams_for(organization=organization) if sees_teams else None
-    context = {"organization": organization, "roles": roles, "role_labels": _role_labels(roles), "teams": teams}
+    capabilities = current_capabilities(request)
+    teams = teams_for(organization=organization) if organization and "team.read" in capabilities else None
+    context = {
+        "organization": organization,
+        "capabilities": capabilities,
+        "role_labels": _role_labels(roles),
+        "teams": teams,
+    }
     return render(request, "convening/home.html", context)
 
 
@@ -142,7 +135,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def team_list(request: HttpRequest) -> HttpResponse:
-    organization = get_current_organization_for(request, need=TEAM_READERS)
+    organization = get_current_organization_for(request, need="team.read")
     return render(
         request,
         "convening/team_list.html",
@@ -152,10 +145,10 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def team_create(request: HttpRequest) -> HttpResponse:
-    organization = get_current_organization_for(request, need=Role.FACILITATOR)
+    organization = get_current_organization_for(request, need="team.manage")
     form = TeamForm(request.POST or None)
     if request.method == "POST":
-        team = _saved(form, lambda data: services.team_create(organization=organization, **data))
+        team = saved(form, lambda data: services.team_create(organization=organization, **data))
         if team is not None:
             messages.success(request, _("The team “%(name)s” was created. Now add its members.") % {"name": team.name})
             return redirect("convening:team_detail", pk=team.pk)
@@ -164,9 +157,9 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    team = get_team_for(request.user, pk, need=Role.FACILITATOR)
+    team = get_team_for(request.user, pk, need="team.manage")
     form = TeamForm(request.POST or None, initial={"name": team.name, "description": team.description})
-    if request.method == "POST" and _saved(form, lambda data: services.team_update(team=team, **data)):
+    if request.method == "POST" and saved(form, lambda data: services.team_update(team=team, **data)):
         messages.success(request, _("The team was saved."))
         return redirect("convening:team_detail", pk=team.pk)
     return render(request, "convening/team_form.html", {"form": form, "organization": team.organization, "team": team})
@@ -174,8 +167,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    team, roles = get_team_and_roles_for(request.user, pk, need=TEAM_READERS)
-    can_manage = Role.FACILITATOR in roles
+    team, capabilities = get_team_with_capabilities_for(request.user, pk, need="team.read")
     groups = list(stakeholder_groups_with_team_counts(team=team))
     page = Paginator(team_members_for(team=team), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
@@ -183,8 +175,8 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "groups": groups,
         "member_total": sum(group.member_count for group in groups),
         "page": page,
-        "can_manage": can_manage,
-        "add_form": _member_add_form(team) if can_manage else None,
+        "capabilities": capabilities,
+        "add_form": _member_add_form(team) if "team.manage" in capabilities else None,
     }
     return render(request, "convening/team_detail.html", context)
 
@@ -195,10 +187,10 @@ def _member_add_form(team: Team, data: dict | None = None) -> TeamMemberAddForm:
 
 @login_required
 def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
-    team = get_team_for(request.user, pk, need=Role.FACILITATOR)
+    team = get_team_for(request.user, pk, need="team.manage")
     form = _member_add_form(team, request.POST or None)
     if request.method == "POST":
-        result = _saved(form, lambda data: services.team_member_add(team=team, **data))
+        result = saved(form, lambda data: services.team_member_add(team=team, **data))
         if result is not None:
             member, created = result
             if created:
@@ -229,7 +221,7 @@ def team_member_group(request: HttpRequest, pk: int, member_pk: int) -> HttpResp
     form = StakeholderGroupChoiceForm(
         request.POST, groups=stakeholder_groups_for(organization=member.team.organization)
     )
-    if _saved(form, lambda data: services.team_member_update_group(member=member, **data)):
+    if saved(form, lambda data: services.team_member_update_group(member=member, **data)):
         messages.success(
             request,
             _("%(name)s is now in the group “%(group)s”.") % {"name": member.user, "group": member.stakeholder_group},
@@ -244,7 +236,7 @@ def team_members_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Paste or upload → preview (nothing saved) → confirm. The confirm step
     carries the previewed rows signed, and checks them all again, since the
     team or the groups may have changed in between."""
-    team = get_team_for(request.user, pk, need=Role.FACILITATOR)
+    team = get_team_for(request.user, pk, need="team.manage")
     form = TeamMembersImportForm()
     confirm_errors: list[str] = []
     if request.method == "POST" and "payload" in request.POST:
@@ -301,14 +293,14 @@ def _import_preview(request: HttpRequest, team: Team, rows: list[people_csv.Pers
 def stakeholder_groups(request: HttpRequest) -> HttpResponse:
     """One page for the organization's groups: add (form `new`), and per
     group rename or delete, told apart by the button's `action`."""
-    organization = get_current_organization_for(request, need=Role.FACILITATOR)
+    organization = get_current_organization_for(request, need="team.manage")
     form = StakeholderGroupForm(prefix="new")
     row_error: tuple[int, list[str], str] | None = None
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create":
             form = StakeholderGroupForm(request.POST, prefix="new")
-            group = _saved(form, lambda data: services.stakeholder_group_create(organization=organization, **data))
+            group = saved(form, lambda data: services.stakeholder_group_create(organization=organization, **data))
             if group is not None:
                 messages.success(request, _("The group “%(name)s” was added.") % {"name": group.name})
                 return redirect("convening:stakeholder_groups")

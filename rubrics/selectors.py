@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
+from convening.access import require
 from convening.models import Organization, User
-from convening.selectors import require_role
 
 from .models import Descriptor, Rubric
 
@@ -54,7 +54,7 @@ def get_rubric_for(user: User, slug: str, *, organization: Organization | None, 
     if organization is not None:
         # The organization may come from anywhere (session, URL): make sure
         # the person belongs to it.
-        require_role(user=user, organization_id=organization.pk, need=None)
+        require(user=user, organization_id=organization.pk, need=None)
     rubric = rubric_get(slug=slug, organization=organization, version=version)
     if rubric is None:
         raise Http404

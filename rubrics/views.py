@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from convening.models import Role
-from convening.selectors import current_organization, get_current_organization_for
+from convening.access import current_organization, get_current_organization_for
 
 from . import exchange, selectors, services
 from .forms import RubricImportForm
@@ -61,7 +60,7 @@ def rubric_json(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def rubric_import(request: HttpRequest) -> HttpResponse:
-    organization = get_current_organization_for(request, need=Role.FACILITATOR)
+    organization = get_current_organization_for(request, need="rubric.manage")
     if request.method != "POST":
         return render(request, "rubrics/import.html", {"form": RubricImportForm()})
     form = RubricImportForm(request.POST, request.FILES)

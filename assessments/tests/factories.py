@@ -4,10 +4,12 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from assessments import services
+from assessments.invitations.services import Invitee, invitations_create
 from assessments.models import Round
+from assessments.rating.services import rating_save
+from assessments.rounds.services import round_create
 from convening.tests.factories import StakeholderGroupFactory, TeamFactory, TeamMemberFactory, UserFactory
-from rubrics.models import Rubric
+from rubrics.models import KeyAction, Rubric
 
 
 def lbc_rubrics():
@@ -28,7 +30,7 @@ class RoundFactory(DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, rubrics=None, **kwargs):
-        return services.round_create(rubrics=rubrics if rubrics is not None else lbc_rubrics(), **kwargs)
+        return round_create(rubrics=rubrics if rubrics is not None else lbc_rubrics(), **kwargs)
 
 
 def invite(round_, *people, group=None):
@@ -37,6 +39,16 @@ def invite(round_, *people, group=None):
     people = people or [UserFactory()]
     for person in people:
         TeamMemberFactory(team=round_.team, user=person, stakeholder_group=group)
-    return services.invitations_create(
-        round=round_, invitees=[services.Invitee(user=p, stakeholder_group=group) for p in people]
-    )
+    return invitations_create(round=round_, invitees=[Invitee(user=p, stakeholder_group=group) for p in people])
+
+
+def answer_all(invitation, *, not_sure_first=False):
+    for i, key_action in enumerate(KeyAction.objects.filter(rubric__round_rubrics__round=invitation.round)):
+        level = key_action.rubric.levels.get(position=1 + i % 4)
+        rating_save(
+            invitation=invitation,
+            key_action_id=key_action.pk,
+            level_id=None if (not_sure_first and i == 0) else level.pk,
+            not_sure=not_sure_first and i == 0,
+            evidence="",
+        )

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from convening.access import SESSION_ORGANIZATION_KEY
 from convening.models import Organization, Role, StakeholderGroup, Team, TeamMember
-from convening.selectors import SESSION_ORGANIZATION_KEY
 from convening.tests.factories import MembershipFactory, TeamFactory, TeamMemberFactory
 
 pytestmark = pytest.mark.django_db

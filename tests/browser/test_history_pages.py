@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from assessments.models import ReportExport
-from assessments.tasks import build_round_report
+from assessments.reports.tasks import build_round_report
 from assessments.tests.history_data import agree, closed_round, respond
 from convening.tests.factories import PASSWORD, TeamFactory
 from tests.browser.support import assert_accessible, login

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from assessments.models import Consensus, Rating
+from assessments.tests.results.test_results import add_respondents, spread
 from assessments.tests.results_helpers import cae_round, key_action, url
-from assessments.tests.test_results import add_respondents, spread
 from convening.tests.factories import PASSWORD
 from tests.browser.support import assert_accessible, login
 

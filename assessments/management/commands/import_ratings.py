@@ -6,10 +6,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments import paper, services
+from assessments.exceptions import StateConflict
 from assessments.models import Round
-from convening.models import Role, User
-from convening.selectors import roles_in
+from assessments.paper.parsing import decode_upload, parse_csv
+from assessments.paper.services import paper_ratings_import
+from convening.access import member_capabilities
+from convening.models import User
 
 
 class Command(BaseCommand):
@@ -35,13 +37,13 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"cannot read {options['file']}: {error.strerror}") from error
         try:
-            rows = paper.parse_csv(paper.decode_upload(data))
-            count = services.paper_ratings_import(round=round_, rows=rows, entered_by=entered_by)
+            rows = parse_csv(decode_upload(data))
+            count = paper_ratings_import(round=round_, rows=rows, entered_by=entered_by)
         except ValidationError as error:
             for message in error.messages:
                 self.stderr.write(message)
             raise CommandError(f"{options['file']}: nothing imported ({len(error.messages)} problems)") from error
-        except services.StateConflict as error:
+        except StateConflict as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"{count} respondents imported into round {round_.pk} ({round_})")
 
@@ -52,6 +54,6 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no person with the e-mail address {email}")
         # The record names who vouches for the paper forms: one of the round's facilitators.
-        if Role.FACILITATOR not in roles_in(user=user, organization_id=round_.organization_id):
+        if "round.manage" not in (member_capabilities(user=user, organization_id=round_.organization_id) or ()):
             raise CommandError(f"{email} is not a facilitator of {round_.organization}")
         return user

@@ -1,0 +1,35 @@
+"""The form that invites team members not invited yet."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from assessments.rounds.forms import CheckboxList
+from convening.models import TeamMember
+
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, member: TeamMember) -> str:
+        values = {"name": member.user.name, "email": member.user.email, "group": member.stakeholder_group.name}
+        if member.user.name:
+            return _("%(name)s, %(email)s (%(group)s)") % values
+        return _("%(email)s (%(group)s)") % values
+
+
+class MembersInviteForm(forms.Form):
+    """Team members to invite, all ticked to begin with; the queryset (the
+    members not invited yet) is given by the view, so no other id is accepted."""
+
+    members = MemberChoiceField(
+        label=_("Team members not invited yet"),
+        queryset=TeamMember.objects.none(),
+        widget=CheckboxList,
+        error_messages={"required": _("Tick at least one person.")},
+    )
+
+    def __init__(self, *args: object, members: QuerySet[TeamMember], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = members
+        self.fields["members"].initial = [member.pk for member in members]

@@ -1,0 +1,176 @@
+"""Invitations: the personal link that opens a participant's session, and
+the facilitators' pages that invite, revoke and resend."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from assessments.access import get_invitation_for, get_round_for, remember_participation
+from assessments.models import (
+    Round,
+)
+from assessments.web import act
+from convening import people_csv
+from convening.forms import TeamMembersConfirmForm, TeamMembersImportForm
+
+from . import services
+from .forms import MembersInviteForm
+from .selectors import (
+    InviteRowStatus,
+    invitation_from_token,
+    invitation_rows_check,
+    invite_row_counts,
+    link_problem,
+    team_members_not_invited,
+)
+
+LINK_RATE = "30/m"
+
+
+@require_GET
+@ratelimit(key="ip", rate=LINK_RATE, block=False)
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    """Exchanges a personal link for a session, then redirects to a URL
+    without the token, so it leaks into no history, log or Referer."""
+    if getattr(request, "limited", False):
+        message = _("Too many attempts from your network. Wait a minute and try again.")
+        return render(request, "assessments/link_problem.html", {"message": message}, status=429)
+    invitation = invitation_from_token(token=token)
+    if invitation is None:
+        message = link_problem(token)
+        return render(request, "assessments/link_problem.html", {"message": message}, status=404)
+    request.session.cycle_key()
+    remember_participation(request, invitation)
+    return redirect("assessments:rate", pk=invitation.round_id)
+
+
+@login_required
+def invitations_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two ways to invite: tick team members not invited yet, or paste or
+    upload a list → preview (nothing saved) → confirm. A list's confirm step
+    carries the previewed rows signed and checks them all again, since the
+    team or the round may have changed in between."""
+    round_ = get_round_for(request.user, pk, need="round.manage")
+    data = request.POST if request.method == "POST" else None
+    step = request.POST.get("step")
+    if "payload" in request.POST:
+        return _invitations_confirm(request, round_)
+    members_form = MembersInviteForm(
+        data if step == "members" else None, members=team_members_not_invited(round=round_)
+    )
+    list_form = TeamMembersImportForm(data if step == "list" else None, request.FILES if step == "list" else None)
+    if members_form.is_bound and members_form.is_valid():
+        invitees = services.invitees_of(members_form.cleaned_data["members"])
+        return act(request, round_, partial(services.invitations_create, round=round_, invitees=invitees), _invited)
+    if list_form.is_bound and list_form.is_valid():
+        return _invitations_preview(request, round_, list_form.cleaned_data["rows"])
+    return _invitations_page(request, round_, members_form, list_form)
+
+
+def _invitations_page(
+    request: HttpRequest,
+    round_: Round,
+    members_form: MembersInviteForm,
+    list_form: TeamMembersImportForm,
+    *,
+    confirm_errors: list[str] | None = None,
+) -> HttpResponse:
+    context = {
+        "round": round_,
+        "team": round_.team,
+        "members_form": members_form,
+        "list_form": list_form,
+        "confirm_errors": confirm_errors,
+        "max_rows": people_csv.MAX_ROWS,
+        "max_megabytes": people_csv.MAX_BYTES // (1024 * 1024),
+    }
+    status = 400 if members_form.errors or list_form.errors or confirm_errors else 200
+    return render(request, "assessments/rounds/invitations_add.html", context, status=status)
+
+
+def _invited(invitations: list) -> str:
+    return ngettext("%(count)d person is invited.", "%(count)d people are invited.", len(invitations)) % {
+        "count": len(invitations)
+    }
+
+
+def _invitations_preview(
+    request: HttpRequest, round_: Round, rows: list[people_csv.PersonRow], *, status: int = 200
+) -> HttpResponse:
+    checked = invitation_rows_check(round=round_, rows=rows)
+    counts = invite_row_counts(checked)
+    to_invite = counts[InviteRowStatus.JOIN] + counts[InviteRowStatus.INVITE]
+    # The team import's signature is reused: its rows are the same, and
+    # whatever page they are confirmed on, they are checked again.
+    payload = people_csv.rows_sign(team=round_.team, rows=rows)
+    context = {
+        "round": round_,
+        "team": round_.team,
+        "rows": checked,
+        "counts": counts,
+        "to_invite": to_invite,
+        "confirm_form": TeamMembersConfirmForm(initial={"payload": payload}, team=round_.team)
+        if to_invite and not counts[InviteRowStatus.ERROR]
+        else None,
+    }
+    return render(request, "assessments/rounds/invitations_preview.html", context, status=status)
+
+
+def _invitations_confirm(request: HttpRequest, round_: Round) -> HttpResponse:
+    confirm = TeamMembersConfirmForm(request.POST, team=round_.team)
+    if not confirm.is_valid():
+        members_form = MembersInviteForm(members=team_members_not_invited(round=round_))
+        return _invitations_page(
+            request, round_, members_form, TeamMembersImportForm(), confirm_errors=confirm.errors["payload"]
+        )
+    rows = confirm.cleaned_data["payload"]
+    try:
+        return act(
+            request,
+            round_,
+            partial(services.invitations_import, round=round_, rows=rows),
+            lambda result: _invited(result[1]),
+        )
+    except ValidationError:
+        # Something changed since the preview; it shows what.
+        return _invitations_preview(request, round_, rows, status=400)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    invitation = get_invitation_for(request.user, pk, invitation_pk)
+    return act(
+        request,
+        invitation.round,
+        partial(services.invitation_revoke, invitation=invitation),
+        lambda _result: (
+            _("The invitation of %(person)s is revoked: their link no longer works.") % {"person": invitation.user}
+        ),
+    )
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    invitation = get_invitation_for(request.user, pk, invitation_pk)
+    new_link = request.POST.get("new_link") == "1"
+    if new_link:
+        success = _("A new link is on its way to %(email)s; the old one no longer works.")
+    else:
+        success = _("The invitation is on its way to %(email)s again.")
+    return act(
+        request,
+        invitation.round,
+        partial(services.invitation_resend, invitation=invitation, new_link=new_link),
+        lambda _result: success % {"email": invitation.user.email},
+    )

@@ -1,0 +1,38 @@
+"""Reads of a participant's own rating: the page's content and answers, and
+their rounds with progress ("My rounds")."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from assessments.models import (
+    Invitation,
+    Rating,
+    Response,
+    RoundStatus,
+)
+from assessments.rounds.selectors import rubrics_to_rate
+from convening.models import User
+from rubrics.models import Rubric
+
+
+def rating_form_data(*, invitation: Invitation) -> tuple[list[Rubric], dict[int, Rating], Response | None]:
+    """Everything the rating page shows, in a fixed number of queries whatever
+    the number of key actions: the rubrics (see `rubrics_to_rate`) and the
+    participant's ratings keyed by key action."""
+    rubrics = rubrics_to_rate(round=invitation.round)
+    response = Response.objects.filter(invitation=invitation).first()
+    ratings = {r.key_action_id: r for r in response.ratings.all()} if response else {}
+    return rubrics, ratings, response
+
+
+def open_participations(*, user: User) -> QuerySet[Invitation]:
+    """The person's invitations to open rounds ("My rounds"), with progress."""
+    return (
+        Invitation.objects.filter(user=user, revoked_at__isnull=True, round__status=RoundStatus.OPEN)
+        .select_related("round__team", "round__organization", "response")
+        .annotate(
+            key_action_count=Count("round__rubrics__key_actions", distinct=True),
+        )
+        .order_by("round__closes_at")
+    )

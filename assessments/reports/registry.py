@@ -1,0 +1,88 @@
+"""Every file a round's results can be downloaded as, keyed by its kind: its
+name, its type, where its link leads and how it is built. A new format is
+one entry here; formats made in the background (`background=True`) are
+built by a worker into a `ReportExport` of that kind, the others on request.
+
+Who may download is the results' rule (`results_view(need="results.read")`),
+and every builder reads `round_results`, so small groups stay hidden in
+every file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import ReportKind, Round
+from assessments.planning.selectors import round_action_plans
+from assessments.results.cache import round_results_cached
+from assessments.results.computation import round_results
+
+from . import pdf, tables, workbook
+from .selectors import anonymized_ratings
+
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+
+# Background builders report their progress (a percentage) as they go.
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Format:
+    kind: str
+    label: Promise
+    stem: str  # files are called <round>-<id>-<stem>.<extension>
+    extension: str
+    content_type: str
+    build: Callable[[Round, Progress], str | bytes]
+    background: bool = False
+
+    def download_name(self, round_: Round) -> str:
+        return f"{slugify(round_.name) or 'round'}-{round_.pk}-{self.stem}.{self.extension}"
+
+    @property
+    def url_name(self) -> str:
+        """Where the link to this format leads: the file itself, or the page
+        that asks a worker for one and shows its progress."""
+        return "assessments:round_report" if self.background else f"assessments:export_{self.kind}"
+
+
+def _results_csv(round_: Round, progress: Progress) -> str:
+    return tables.results_csv(round_results_cached(round=round_))
+
+
+def _ratings_csv(round_: Round, progress: Progress) -> str:
+    return tables.ratings_csv(anonymized_ratings(results=round_results_cached(round=round_)))
+
+
+def _results_xlsx(round_: Round, progress: Progress) -> bytes:
+    return workbook.results_workbook(round_results_cached(round=round_), round_action_plans(round=round_))
+
+
+REPORT_RESULTS_READ, REPORT_PAGE_RENDERED, REPORT_PDF_MADE = 30, 50, 90
+
+
+def _round_pdf(round_: Round, progress: Progress) -> bytes:
+    results = round_results(round=round_)
+    progress(REPORT_RESULTS_READ)
+    html = pdf.report_html(results, round_action_plans(round=round_))
+    progress(REPORT_PAGE_RENDERED)
+    document = pdf.html_to_pdf(html)
+    progress(REPORT_PDF_MADE)
+    return document
+
+
+FORMATS: dict[str, Format] = {
+    entry.kind: entry
+    for entry in (
+        Format("results_csv", _("Results (CSV)"), "results", "csv", CSV, _results_csv),
+        Format("ratings_csv", _("Anonymized ratings (CSV)"), "ratings", "csv", CSV, _ratings_csv),
+        Format("results_xlsx", _("Workbook (Excel)"), "results", "xlsx", XLSX, _results_xlsx),
+        Format(ReportKind.ROUND_PDF, _("PDF report"), "report", "pdf", PDF, _round_pdf, background=True),
+    )
+}

@@ -1,0 +1,110 @@
+"""A round's results as CSV: the aggregated figures, and the anonymized
+ratings. Both are built from `round_results`, so a suppressed stakeholder
+group's figures are in neither."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from django.utils.translation import gettext as _
+
+from assessments.results.aggregation import Stats
+from assessments.results.computation import RoundResults, RubricResult
+from assessments.results.exchange import AGREEMENT_DECIMALS, MEAN_DECIMALS, rounded
+from assessments.results.presentation import group_row
+
+from .selectors import AnonymousRating
+
+# A spreadsheet reads a text starting with these as a formula; group names and
+# titles are typed by people, so such a text is written with a leading quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_rows(rows: Iterable[Sequence[object]]) -> list[list[object]]:
+    return [[_text(value) for value in row] for row in rows]
+
+
+def write_csv(rows: Iterable[Sequence[object]]) -> str:
+    # The byte-order mark makes spreadsheet programs read the file as UTF-8.
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    csv.writer(buffer).writerows(safe_rows(rows))
+    return buffer.getvalue()
+
+
+def _figure_cells(stats: Stats, level_count: int) -> list[object]:
+    """The figures as results.json rounds them, levels padded to `level_count` columns."""
+    counts = [*stats.counts, *[None] * (level_count - len(stats.counts))]
+    mean, agreement = rounded(stats.mean, MEAN_DECIMALS), rounded(stats.agreement, AGREEMENT_DECIMALS)
+    return [stats.n, stats.not_sure, *counts, stats.median, mean, agreement, _("yes") if stats.discuss else _("no")]
+
+
+def figure_headers(level_names: Sequence[str]) -> list[str]:
+    return [_("n"), _("Not sure"), *level_names, _("Median"), _("Mean"), _("Agreement"), _("Discuss")]
+
+
+def rubric_rows(rubric_result: RubricResult, *, threshold: int, level_count: int) -> tuple[list[list], list[list]]:
+    """(key action rows, stakeholder group rows) of one rubric: rubric slug,
+    key action position and title, [group,] the figures, [consensus]. A
+    suppressed group has the reason in place of its figures, in the words of
+    the results page."""
+    team_rows, group_rows = [], []
+    for result in rubric_result.key_actions:
+        key = [rubric_result.rubric.slug, result.key_action.position, result.key_action.title]
+        consensus = result.consensus.position if result.consensus else None
+        team_rows.append([*key, *_figure_cells(result.stats, level_count), consensus])
+        for group in result.groups:
+            if group.suppressed or group.stats is None:
+                reason = group_row(group, result.levels, threshold=threshold).suppressed_text
+                group_rows.append([*key, group.name, reason])
+            else:
+                group_rows.append([*key, group.name, *_figure_cells(group.stats, level_count)])
+    return team_rows, group_rows
+
+
+def results_csv(results: RoundResults) -> str:
+    """One table: every key action's team figures, then every stakeholder
+    group's. Rubrics with fewer levels leave the last level columns empty."""
+    level_count = max((len(rubric.levels) for rubric in results.rubrics), default=0)
+    level_headers = [_("Level %(position)d") % {"position": p} for p in range(1, level_count + 1)]
+    key_headers = [_("Rubric"), _("Key action"), _("Title")]
+    team_rows, group_rows = [], []
+    for rubric_result in results.rubrics:
+        team, groups = rubric_rows(rubric_result, threshold=results.round.threshold, level_count=level_count)
+        team_rows += team
+        group_rows += groups
+    return write_csv(
+        [
+            [*key_headers, *figure_headers(level_headers), _("Consensus")],
+            *team_rows,
+            [],
+            [*key_headers, _("Stakeholder group"), *figure_headers(level_headers)],
+            *group_rows,
+        ]
+    )
+
+
+# The columns of the paper-ratings upload (SPEC §4 item 3), so the file reads
+# like one; not interface text, hence not translated.
+RATINGS_HEADER = ["respondent", "group", "rubric", "key_action", "level"]
+NOT_SURE = "Not sure"
+
+
+def ratings_csv(ratings: Iterable[AnonymousRating]) -> str:
+    return write_csv(
+        [
+            RATINGS_HEADER,
+            *(
+                [r.respondent, r.group, r.rubric_slug, r.key_action, NOT_SURE if r.level is None else r.level]
+                for r in ratings
+            ),
+        ]
+    )

@@ -1,0 +1,191 @@
+"""Server-rendered SVG charts of rating distributions, for the results page
+and the PDF report alike.
+
+Every function is pure (numbers and strings in, SVG markup out) and returns a
+string marked safe: every piece of text it interpolates is escaped here. The
+markup uses only SVG presentation attributes (`fill=`, `stroke=`) and
+`<pattern>` fills: no CSS, no `style=` attribute (the CSP forbids it), no
+script, and nothing WeasyPrint cannot draw. Levels differ by pattern *and*
+colour, so the chart reads in grey print and without colour vision.
+
+A chart is an image (`role="img"`) whose `<title>` names it and whose `<desc>`
+gives every count, so a screen reader hears the same figures as a sighted
+reader sees; pages still show the table of the figures beside it.
+
+    stacked_bar_svg(counts, level_names, title=..., chart_id=...)  # one key action
+    level_swatch_svg(position, chart_id=...)                       # a legend key
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+BAR_HEIGHT = 24
+LABEL_ROW_HEIGHT = 16
+# Narrower segments get no percentage below them: it would overlap its neighbours.
+MIN_LABELLED_WIDTH = 26
+OUTLINE = "#212529"
+LABEL_COLOUR = "#212529"
+EMPTY_FILL = "#f8f9fa"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+PATTERN_SIZE = 6
+
+_CHART_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class LevelStyle:
+    fill: str  # the background colour
+    ink: str  # the pattern's colour, in contrast with the fill
+    pattern: str  # SVG drawn in a PATTERN_SIZE square; "{ink}" is replaced
+
+
+# Light to dark (the levels are ordered), one distinct pattern each, for up to
+# the six levels a rubric may have. The patterns' ink contrasts with its fill.
+LEVEL_STYLES: tuple[LevelStyle, ...] = (
+    LevelStyle("#deebf7", "#08306b", '<circle cx="3" cy="3" r="1.1" fill="{ink}"/>'),
+    LevelStyle("#9ecae1", "#08306b", '<path d="M0 3H6" stroke="{ink}" stroke-width="1"/>'),
+    LevelStyle("#4292c6", "#ffffff", '<path d="M0 6L6 0M-1 1L1 -1M5 7L7 5" stroke="{ink}" stroke-width="1"/>'),
+    LevelStyle("#08519c", "#ffffff", '<path d="M0 6L6 0M0 0L6 6" stroke="{ink}" stroke-width="0.9"/>'),
+    LevelStyle("#08306b", "#ffffff", '<path d="M3 0V6" stroke="{ink}" stroke-width="1"/>'),
+    LevelStyle("#041a3a", "#ffffff", '<path d="M0 3H6M3 0V6" stroke="{ink}" stroke-width="0.8"/>'),
+)
+
+
+def check_chart_id(chart_id: str) -> None:
+    # The id prefixes the patterns' ids; an unsafe one would break the markup
+    # or collide with another chart's patterns on the same page.
+    if not _CHART_ID.match(chart_id):
+        raise ValueError(f"chart_id must be a letter followed by letters, digits, '-' or '_': {chart_id!r}")
+
+
+def _style(position: int) -> LevelStyle:
+    if not 1 <= position <= len(LEVEL_STYLES):
+        raise ValueError(f"level position out of range: {position}")
+    return LEVEL_STYLES[position - 1]
+
+
+def svg_number(value: float) -> str:
+    """A coordinate without float noise: 12.5, 40 (not 40.0), 33.33."""
+    return f"{round(value, 2):g}"
+
+
+def _pattern(chart_id: str, position: int) -> str:
+    style = _style(position)
+    return (
+        f'<pattern id="{chart_id}-level-{position}" patternUnits="userSpaceOnUse" '
+        f'width="{PATTERN_SIZE}" height="{PATTERN_SIZE}">'
+        f'<rect width="{PATTERN_SIZE}" height="{PATTERN_SIZE}" fill="{style.fill}"/>'
+        f"{style.pattern.format(ink=style.ink)}</pattern>"
+    )
+
+
+def segment_edges(counts: Sequence[int], width: float) -> list[float]:
+    """Where each level's segment starts, and the bar's end: len(counts) + 1
+    positions from 0 to `width`. Cumulative rounding keeps the widths summing
+    exactly to the bar's width, whatever the rounding of each one."""
+    n = sum(counts)
+    if n == 0:
+        return [0.0] * len(counts) + [float(width)]
+    edges, seen = [0.0], 0
+    for count in counts:
+        seen += count
+        edges.append(round(width * seen / n, 2))
+    edges[-1] = float(width)
+    return edges
+
+
+def distribution_text(counts: Sequence[int], level_names: Sequence[str], *, not_sure: int = 0) -> str:
+    """The chart's text alternative: every level's count and share, then "Not sure"."""
+    n = sum(counts)
+    if n == 0:
+        parts = [_("No ratings yet.")]
+    else:
+        parts = [
+            _("%(level)s: %(count)d of %(n)d (%(percent)d%%)")
+            % {"level": name, "count": count, "n": n, "percent": round(100 * count / n)}
+            for name, count in zip(level_names, counts, strict=True)
+        ]
+    if not_sure:
+        parts.append(_("Not sure: %(count)d") % {"count": not_sure})
+    return "; ".join(parts)
+
+
+def stacked_bar_svg(
+    counts: Sequence[int],
+    level_names: Sequence[str],
+    *,
+    title: str,
+    chart_id: str,
+    not_sure: int = 0,
+    width: int = 300,
+) -> SafeString:
+    """One horizontal bar split by level, each segment as wide as its share of
+    the ratings, with the percentages under the segments wide enough to hold
+    them. `counts[i]` is the number of ratings at level i + 1 and
+    `level_names[i]` its name; `chart_id` must be unique on the page (it
+    prefixes the ids of the title and of the patterns). With no ratings the bar
+    is empty and says so."""
+    check_chart_id(chart_id)
+    if len(counts) != len(level_names):
+        raise ValueError("counts and level_names differ in length")
+    height = BAR_HEIGHT + LABEL_ROW_HEIGHT
+    n = sum(counts)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="results-chart img-fluid" focusable="false" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="{escape(FONT)}" font-size="11">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(distribution_text(counts, level_names, not_sure=not_sure))}</desc>',
+    ]
+    if n == 0:
+        parts += [
+            f'<rect x="0.5" y="0.5" width="{width - 1}" height="{BAR_HEIGHT - 1}" fill="{EMPTY_FILL}" '
+            f'stroke="{OUTLINE}" stroke-dasharray="4 3"/>',
+            f'<text x="{svg_number(width / 2)}" y="{BAR_HEIGHT / 2 + 4:g}" text-anchor="middle" fill="{LABEL_COLOUR}">'
+            f"{escape(_('No ratings yet'))}</text>",
+        ]
+    else:
+        parts.append("<defs>" + "".join(_pattern(chart_id, p) for p in range(1, len(counts) + 1)) + "</defs>")
+        edges = segment_edges(counts, width)
+        for position, (name, count) in enumerate(zip(level_names, counts, strict=True), start=1):
+            x, segment = edges[position - 1], edges[position] - edges[position - 1]
+            if not count:
+                continue
+            percent = round(100 * count / n)
+            parts.append(
+                f'<rect class="segment" x="{svg_number(x)}" y="0" width="{svg_number(segment)}" height="{BAR_HEIGHT}" '
+                f'fill="url(#{chart_id}-level-{position})" stroke="#ffffff" stroke-width="1">'
+                f"<title>{escape(name)}: {count} ({percent}%)</title></rect>"
+            )
+            if segment >= MIN_LABELLED_WIDTH:
+                parts.append(
+                    f'<text x="{svg_number(x + segment / 2)}" y="{BAR_HEIGHT + LABEL_ROW_HEIGHT - 4}" '
+                    f'text-anchor="middle" fill="{LABEL_COLOUR}">{percent}%</text>'
+                )
+        parts.append(
+            f'<rect x="0.5" y="0.5" width="{width - 1}" height="{BAR_HEIGHT - 1}" fill="none" stroke="{OUTLINE}"/>'
+        )
+    parts.append("</svg>")
+    # Safe: every text interpolated above is escaped; the rest is numbers and constants.
+    return mark_safe("".join(parts))  # noqa: S308
+
+
+def level_swatch_svg(position: int, *, chart_id: str, size: int = 16) -> SafeString:
+    """A small square in a level's pattern and colour: the legend key beside
+    the level's name (in a table header, say). Decorative: the name is the
+    text, so the swatch is hidden from screen readers."""
+    check_chart_id(chart_id)
+    return mark_safe(  # noqa: S308 — numbers and constants only
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="level-swatch" aria-hidden="true" focusable="false" '
+        f'width="{size}" height="{size}" viewBox="0 0 {size} {size}">'
+        f"<defs>{_pattern(chart_id, position)}</defs>"
+        f'<rect x="0.5" y="0.5" width="{size - 1}" height="{size - 1}" fill="url(#{chart_id}-level-{position})" '
+        f'stroke="{OUTLINE}"/></svg>'
+    )

@@ -1,0 +1,69 @@
+"""The exchange shape of GET /rounds/<id>/results.json (SPEC §5), and the
+rounding every file shares with it."""
+
+from __future__ import annotations
+
+from .aggregation import Stats
+from .computation import RoundResults
+
+MEAN_DECIMALS = 2
+
+
+AGREEMENT_DECIMALS = 2
+
+
+PERCENT_DECIMALS = 4
+
+
+def rounded(value: float | None, decimals: int) -> float | None:
+    return None if value is None else round(value, decimals)
+
+
+def _figures(stats: Stats) -> dict:
+    return {
+        "n": stats.n,
+        "not_sure": stats.not_sure,
+        "counts": list(stats.counts),
+        "percent": [round(p, PERCENT_DECIMALS) for p in stats.percent],
+        "median": stats.median,
+        "mean": rounded(stats.mean, MEAN_DECIMALS),
+        "agreement": rounded(stats.agreement, AGREEMENT_DECIMALS),
+        "discuss": stats.discuss,
+    }
+
+
+def results_as_json(results: RoundResults) -> dict:
+    round_ = results.round
+    return {
+        "round": {
+            "id": round_.pk,
+            "name": round_.name,
+            "team": round_.team.name,
+            "status": round_.status,
+            "threshold": round_.threshold,
+            "invited": results.invited,
+            "submitted": results.submitted,
+        },
+        "rubrics": [
+            {
+                "slug": rubric_result.rubric.slug,
+                "title": rubric_result.rubric.title,
+                "key_actions": [
+                    {
+                        "position": result.key_action.position,
+                        "title": result.key_action.title,
+                        **_figures(result.stats),
+                        "consensus": result.consensus.position if result.consensus else None,
+                        "groups": [
+                            {"name": group.name, "suppressed": True}
+                            if group.suppressed
+                            else {"name": group.name, **_figures(group.stats)}
+                            for group in result.groups
+                        ],
+                    }
+                    for result in rubric_result.key_actions
+                ],
+            }
+            for rubric_result in results.rubrics
+        ],
+    }

@@ -1,0 +1,134 @@
+"""A round's results (SPEC §5): the page, the JSON, showing them early, and
+the comments. Who sees what is `assessments.access.results_access`'s rule."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from assessments.access import ResultsAccess, get_key_action_for, get_round_for, results_view
+from assessments.exceptions import StateConflict
+from assessments.models import (
+    StepStatus,
+)
+from assessments.planning.blocks import consensus_context
+from assessments.planning.forms import ConsensusForm
+from assessments.planning.selectors import consensus_history, open_steps_from_previous_rounds
+from assessments.web import problem_page
+
+from . import services
+from .cache import RESULTS_CACHE_SECONDS, round_results_cached
+from .charts import level_swatch_svg
+from .exchange import results_as_json
+from .presentation import key_action_display
+from .selectors import key_action_evidence, round_evidence_counts
+
+COMMENTS_PER_PAGE = 50
+
+
+@require_GET
+@results_view()
+def results(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
+    return results_page(request, access)
+
+
+def results_page(
+    request: HttpRequest,
+    access: ResultsAccess,
+    *,
+    bound_form: tuple[int, ConsensusForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Everyone allowed sees the figures; facilitators and leads also the
+    consensus history and the steps left open from earlier rounds;
+    facilitators alone the consensus forms and how many comments each key
+    action has, the comments being on a page of their own. `bound_form` is a
+    refused consensus form (key action id, form), shown with its errors."""
+    round_ = access.round
+    data = round_results_cached(round=round_)
+    history = consensus_history(round=round_) if "results.read" in access.capabilities else {}
+    evidence = round_evidence_counts(results=data) if "results.comments" in access.capabilities else None
+    rubrics = []
+    for rubric_result in data.rubrics:
+        items = []
+        for result in rubric_result.key_actions:
+            pk = result.key_action.pk
+            form = bound_form[1] if bound_form and bound_form[0] == pk else None
+            items.append(
+                {
+                    "key_action": result.key_action,
+                    # Called by the template only where its cached HTML is missing.
+                    "display": partial(key_action_display, result, threshold=round_.threshold),
+                    "consensus": consensus_context(access, result.key_action, result.levels, history.get(pk, []), form),
+                    "evidence_count": evidence.get(pk, 0) if evidence is not None else None,
+                }
+            )
+        legend = [
+            {"level": level, "swatch": level_swatch_svg(level.position, chart_id=f"swatch-{rubric_result.rubric.pk}")}
+            for level in rubric_result.levels
+        ]
+        rubrics.append({"result": rubric_result, "items": items, "legend": legend})
+    context = {
+        "access": access,
+        "capabilities": access.capabilities,
+        "round": round_,
+        "results": data,
+        "rubrics": rubrics,
+        "evidence_shown": evidence is not None,
+        # Closed rounds' charts and tables are kept as HTML beside their figures; open rounds' never are.
+        "figures_cache_seconds": RESULTS_CACHE_SECONDS if data.fingerprint else 0,
+        "previous_steps": open_steps_from_previous_rounds(round=round_)
+        if "results.read" in access.capabilities
+        else [],
+        "step_statuses": StepStatus.choices,
+        "return_to": "results",
+    }
+    return render(request, "assessments/results/page.html", context, status=status)
+
+
+@require_GET
+@results_view(need="results.read")
+def results_json(request: HttpRequest, access: ResultsAccess) -> JsonResponse:
+    """SPEC §5's figures for facilitators and leads; stakeholders never get them raw."""
+    return JsonResponse(
+        results_as_json(round_results_cached(round=access.round)), json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@require_POST
+@login_required
+def results_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_round_for(request.user, pk, need="round.manage")
+    revealed = request.POST.get("revealed") == "1"
+    try:
+        services.round_set_results_revealed(round=round_, revealed=revealed)
+    except StateConflict as error:
+        return problem_page(request, round_, str(error), status=409)
+    if revealed:
+        messages.success(request, _("The results are shown to facilitators and leads while the round is open."))
+    else:
+        messages.success(request, _("The results are hidden again until the round closes."))
+    return redirect("assessments:results", pk=round_.pk)
+
+
+@require_GET
+@results_view(need="results.comments")
+def results_evidence(request: HttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
+    """One key action's comments, a page at a time, for facilitators."""
+    key_action = get_key_action_for(access.round, key_action_pk)
+    comments = key_action_evidence(round=access.round, key_action=key_action)
+    page = Paginator(comments, COMMENTS_PER_PAGE).get_page(request.GET.get("page")) if comments is not None else None
+    context = {
+        "round": access.round,
+        "key_action": key_action,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number) if page else [],
+    }
+    return render(request, "assessments/results/evidence.html", context)

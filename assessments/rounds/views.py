@@ -1,0 +1,196 @@
+"""Facilitators' pages of assessment rounds: the team's rounds, creating and
+editing one, and its page with the state changes.
+
+Dates are typed and shown in the organization's time zone, whoever looks:
+"opens at 9:00" means 9:00 where the team meets."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from assessments.access import get_round_for, get_round_with_capabilities_for
+from assessments.invitations import services as invitation_services
+from assessments.invitations.selectors import round_invitees
+from assessments.models import (
+    Round,
+    RoundStatus,
+    StepStatus,
+)
+from assessments.planning.selectors import open_steps_from_previous_rounds
+from assessments.web import act, local_time
+from convening.access import Capability, get_team_for, get_team_with_capabilities_for
+from convening.selectors import team_members_for
+from convening.web import add_service_errors
+
+from . import services
+from .forms import ReopenForm, RoundForm
+from .selectors import round_has_ratings, round_progress, team_rounds
+
+
+@login_required
+def round_list(request: HttpRequest, team_pk: int) -> HttpResponse:
+    team, capabilities = get_team_with_capabilities_for(request.user, team_pk, need="team.read")
+    context = {"team": team, "rounds": team_rounds(team=team), "capabilities": capabilities}
+    with local_time(team.organization):
+        return render(request, "assessments/rounds/list.html", context)
+
+
+@login_required
+def round_create(request: HttpRequest, team_pk: int) -> HttpResponse:
+    team = get_team_for(request.user, team_pk, need="round.manage")
+    with local_time(team.organization):
+        form = RoundForm(request.POST if request.method == "POST" else None, organization=team.organization)
+        if form.is_bound and form.is_valid():
+            try:
+                with transaction.atomic():
+                    round_ = services.round_create(team=team, created_by=request.user, **form.round_fields())
+                    invited = []
+                    if form.cleaned_data["invite_team"]:
+                        invited = invitation_services.invitations_create(
+                            round=round_, invitees=invitation_services.invitees_of(team_members_for(team=team))
+                        )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "The round “%(name)s” is created, with %(count)d person invited.",
+                        "The round “%(name)s” is created, with %(count)d people invited.",
+                        len(invited),
+                    )
+                    % {"name": round_.name, "count": len(invited)},
+                )
+                return redirect("assessments:round_detail", pk=round_.pk)
+        context = {"form": form, "team": team}
+        return render(request, "assessments/rounds/form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_round_for(request.user, pk, need="round.manage")
+    with local_time(round_.organization):
+        form = RoundForm(
+            request.POST if request.method == "POST" else None,
+            organization=round_.organization,
+            round=round_,
+            ratings_exist=round_has_ratings(round=round_),
+        )
+        if form.is_bound and form.is_valid():
+            try:
+                services.round_update(round=round_, **form.round_fields())
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The round is saved."))
+                return redirect("assessments:round_detail", pk=round_.pk)
+        context = {"form": form, "team": round_.team, "round": round_}
+        return render(request, "assessments/rounds/form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    round_, capabilities = get_round_with_capabilities_for(request.user, pk, need="team.read")
+    return _detail_page(request, round_, capabilities=capabilities)
+
+
+def _detail_page(
+    request: HttpRequest,
+    round_: Round,
+    *,
+    capabilities: frozenset[Capability],
+    reopen_form: ReopenForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The round's page. Leads see its numbers; the people invited, their
+    e-mails and the actions are the facilitators'."""
+    groups, total = round_progress(round=round_)
+    context = {
+        "round": round_,
+        "team": round_.team,
+        "rubrics": round_.rubrics.order_by("round_rubrics__position"),
+        "groups": groups,
+        "total": total,
+        "capabilities": capabilities,
+        "invitations": round_invitees(round=round_) if "round.manage" in capabilities else [],
+        "reopen_form": reopen_form or ReopenForm(organization=round_.organization),
+        # The team's earlier plans follow it into this round, so progress on them is visible here.
+        "previous_steps": open_steps_from_previous_rounds(round=round_),
+        "step_statuses": StepStatus.choices,
+        "return_to": "round",
+        "results_visible": round_.status == RoundStatus.CLOSED or round_.results_revealed,
+    }
+    with local_time(round_.organization):
+        return render(request, "assessments/rounds/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def round_open(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_round_for(request.user, pk, need="round.manage")
+    return act(
+        request,
+        round_,
+        partial(services.round_open, round=round_),
+        lambda _result: _("The round is open. Everyone invited gets their personal link by e-mail."),
+    )
+
+
+@login_required
+@require_POST
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_round_for(request.user, pk, need="round.manage")
+    return act(
+        request,
+        round_,
+        partial(services.round_close, round=round_),
+        lambda _result: _("The round is closed. Personal links no longer work."),
+    )
+
+
+@login_required
+@require_POST
+def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    round_, capabilities = get_round_with_capabilities_for(request.user, pk, need="round.manage")
+    with local_time(round_.organization):
+        form = ReopenForm(request.POST, organization=round_.organization)
+        if form.is_valid():
+            try:
+                return act(
+                    request,
+                    round_,
+                    partial(services.round_reopen, round=round_, closes_at=form.cleaned_data["closes_at"]),
+                    lambda _result: _("The round is open again. Personal links work until the new closing date."),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+    return _detail_page(request, round_, capabilities=capabilities, reopen_form=form, status=400)
+
+
+@login_required
+@require_POST
+def round_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_round_for(request.user, pk, need="round.manage")
+    return act(
+        request,
+        round_,
+        partial(services.round_remind, round=round_),
+        lambda count: (
+            ngettext(
+                "A reminder is on its way to %(count)d person who has not submitted.",
+                "A reminder is on its way to %(count)d people who have not submitted.",
+                count,
+            )
+            % {"count": count}
+        ),
+    )

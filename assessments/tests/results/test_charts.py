@@ -1,0 +1,115 @@
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from assessments.results.charts import LEVEL_STYLES, distribution_text, level_swatch_svg, segment_edges, stacked_bar_svg
+
+SVG = "{http://www.w3.org/2000/svg}"
+LEVELS = ["Informing", "Networking", "Collaborating", "Transforming"]
+
+
+def parse(markup):
+    return ET.fromstring(str(markup))  # noqa: S314 — our own markup
+
+
+def chart(counts, **kwargs):
+    return stacked_bar_svg(counts, LEVELS, title="Coalesce the stakeholders", chart_id="ka-1", **kwargs)
+
+
+def test_an_image_with_a_title_and_the_counts_as_its_text_alternative():
+    svg = parse(chart([3, 10, 12, 4], not_sure=2))
+    assert svg.tag == f"{SVG}svg"
+    assert svg.get("role") == "img"
+    assert svg.get("aria-labelledby") == "ka-1-title ka-1-desc"
+    assert svg.find(f"{SVG}title").text == "Coalesce the stakeholders"
+    assert svg.find(f"{SVG}title").get("id") == "ka-1-title"
+    desc = svg.find(f"{SVG}desc")
+    assert desc.get("id") == "ka-1-desc"
+    assert desc.text == (
+        "Informing: 3 of 29 (10%); Networking: 10 of 29 (34%); Collaborating: 12 of 29 (41%); "
+        "Transforming: 4 of 29 (14%); Not sure: 2"
+    )
+
+
+def test_segments_fill_the_bar_exactly_each_as_wide_as_its_share():
+    svg = parse(chart([1, 1, 1, 0], width=300))
+    segments = [rect for rect in svg.iter(f"{SVG}rect") if rect.get("class") == "segment"]
+    widths = [float(rect.get("width")) for rect in segments]
+    assert len(segments) == 3  # nothing drawn for an empty level
+    assert sum(widths) == pytest.approx(300)
+    assert widths == pytest.approx([100, 100, 100], abs=0.01)
+    assert [float(rect.get("x")) for rect in segments] == pytest.approx([0, 100, 200], abs=0.01)
+
+
+@pytest.mark.parametrize("counts", [[3, 10, 12, 4], [1, 0, 0, 0], [7, 7, 7, 1], [1, 2]])
+def test_edges_run_from_zero_to_the_width_whatever_the_rounding(counts):
+    edges = segment_edges(counts, 317)
+    assert edges[0] == 0 and edges[-1] == 317
+    assert edges == sorted(edges)
+    widths = [b - a for a, b in zip(edges, edges[1:], strict=False)]
+    n = sum(counts)
+    assert widths == pytest.approx([317 * c / n for c in counts], abs=0.02)
+
+
+def test_levels_differ_by_pattern_and_colour_with_no_style_attribute():
+    svg = parse(chart([1, 1, 1, 1]))
+    patterns = list(svg.iter(f"{SVG}pattern"))
+    assert [p.get("id") for p in patterns] == [f"ka-1-level-{i}" for i in range(1, 5)]
+    fills = [p.find(f"{SVG}rect").get("fill") for p in patterns]
+    marks = [ET.tostring(list(p)[1]) for p in patterns]
+    assert len(set(fills)) == 4 and len(set(marks)) == 4
+    fills_used = [r.get("fill") for r in svg.iter(f"{SVG}rect") if r.get("class") == "segment"]
+    assert fills_used == [f"url(#ka-1-level-{i})" for i in range(1, 5)]
+    markup = str(chart([1, 1, 1, 1]))
+    assert "style=" not in markup and "<script" not in markup and "var(" not in markup
+
+
+def test_no_ratings_draws_an_empty_bar_that_says_so():
+    markup = chart([0, 0, 0, 0], not_sure=3)
+    svg = parse(markup)
+    assert svg.find(f"{SVG}text").text == "No ratings yet"
+    assert svg.find(f"{SVG}desc").text == "No ratings yet.; Not sure: 3"
+    assert not [r for r in svg.iter(f"{SVG}rect") if r.get("class") == "segment"]
+
+
+def test_text_is_escaped():
+    svg = parse(stacked_bar_svg([1, 0], ["<b>A</b>", "B & C"], title='"Quote" <x>', chart_id="c"))
+    assert svg.find(f"{SVG}title").text == '"Quote" <x>'
+    assert "<b>A</b>: 1 of 1 (100%)" in svg.find(f"{SVG}desc").text
+
+
+def test_narrow_segments_get_no_percentage_label():
+    svg = parse(chart([1, 99, 0, 0], width=300))
+    assert [t.text for t in svg.iter(f"{SVG}text")] == ["99%"]
+
+
+@pytest.mark.parametrize("bad", ["1abc", "a b", 'x"y', ""])
+def test_chart_id_must_be_a_safe_id(bad):
+    with pytest.raises(ValueError):
+        stacked_bar_svg([1], ["A"], title="t", chart_id=bad)
+
+
+def test_counts_and_names_must_match():
+    with pytest.raises(ValueError):
+        stacked_bar_svg([1, 2], ["A"], title="t", chart_id="c")
+
+
+def test_every_level_of_the_largest_rubric_has_a_style():
+    svg = parse(stacked_bar_svg([1] * 6, list("ABCDEF"), title="t", chart_id="six"))
+    assert len(list(svg.iter(f"{SVG}pattern"))) == 6 == len(LEVEL_STYLES)
+
+
+def test_swatch_is_decorative_and_well_formed():
+    svg = parse(level_swatch_svg(2, chart_id="legend"))
+    assert svg.get("aria-hidden") == "true"
+    assert svg.find(f".//{SVG}pattern").get("id") == "legend-level-2"
+
+
+def test_distribution_text_without_not_sure():
+    assert distribution_text([1, 1], ["A", "B"]) == "A: 1 of 2 (50%); B: 1 of 2 (50%)"
+
+
+def test_the_chart_draws_in_a_pdf():
+    weasyprint = pytest.importorskip("weasyprint")
+    html = f"<html><body><p>Chart</p>{chart([3, 10, 12, 4])}</body></html>"
+    assert weasyprint.HTML(string=html).write_pdf()[:4] == b"%PDF"

@@ -1,0 +1,36 @@
+"""What every app's views share: putting a service's refusal onto the form
+the person filled in. (It lives in the lowest app so that `rubrics` and
+`assessments` can use it too; imports run upwards only.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+T = TypeVar("T")
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal beside the field it names when the form has that
+    field, above the form otherwise."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def saved(form: forms.Form, write: Callable[[dict[str, Any]], T]) -> T | None:
+    """Runs the service `write` on a valid form's data; a refusal by the
+    service lands on the form, as the form's own errors would. None when
+    nothing was saved."""
+    if not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
