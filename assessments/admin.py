@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import Invitation, Rating, Response, Round, RoundRubric, SentMessage
+from .rounds.selectors import round_has_ratings
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -20,9 +21,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class RoundRubricInline(admin.TabularInline):
+    """A round's rubrics, which no longer change once it has ratings (as in
+    `round_update`): its results must stay reproducible."""
+
     model = RoundRubric
     extra = 0
     raw_id_fields = ["rubric"]
+
+    def _frozen(self, obj: Round | None) -> bool:
+        return obj is not None and round_has_ratings(round=obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Round | None = None) -> bool:  # type: ignore[override]
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Round | None = None) -> bool:  # type: ignore[override]
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Round | None = None) -> bool:  # type: ignore[override]
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Round)
@@ -37,18 +53,25 @@ class RoundAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "opened_at", "closed_at", "auto_reminder_sent_at", "created_by", "created_at"]
     inlines = [RoundRubricInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Round | None = None) -> list[str]:  # type: ignore[override]
+        # The anonymity threshold is fixed once ratings exist, as in `round_update`.
+        if obj is not None and round_has_ratings(round=obj):
+            return [*self.readonly_fields, "threshold"]
+        return list(self.readonly_fields)
+
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ["user", "round", "stakeholder_group", "revoked_at", "created_at"]
     list_filter = ["round__organization", "revoked_at"]
     search_fields = ["user__email", "user__name", "round__name"]
-    raw_id_fields = ["stakeholder_group"]
     list_select_related = ["user", "round__team", "stakeholder_group"]
     # The nonce (with the secret key) makes the link: it is never shown. The
     # hash alone opens nothing.
     fields = ["round", "user", "stakeholder_group", "revoked_at", "token_hash", "created_at"]
-    readonly_fields = ["round", "user", "token_hash", "created_at"]
+    # The group is the one the results count the person in from their first
+    # answer; the services never change it.
+    readonly_fields = ["round", "user", "stakeholder_group", "token_hash", "created_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Only the service makes a working link.

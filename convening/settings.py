@@ -98,7 +98,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django turns psycopg's prepared statements off (None), which also refuses the one statement we
-    # prepare on purpose (assessments.services._fetch_prepared). The ORM binds parameters on the
+    # prepare on purpose (assessments.rating.autosave._fetch_prepared). The ORM binds parameters on the
     # client side, and such queries are never prepared, so this changes nothing else.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -2,7 +2,7 @@
 rounds along, levels up; the median as dots joined by a line, the consensus
 as hollow diamonds, so the two differ by shape and never by colour alone.
 
-Same rules as `charts`: pure, every interpolated text escaped, presentation
+Same rules as `results.charts`: pure, every interpolated text escaped, presentation
 attributes only (no CSS, no `style=`), an image with a title and a text
 alternative giving every figure; the page shows the figures' table beside it.
 """

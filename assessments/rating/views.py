@@ -136,7 +136,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
 def rate_one(request: HttpRequest, pk: int, key_action_pk: int) -> HttpResponse:
     """Autosave of one key action (htmx). Answers a small status fragment and,
     out of band, the updated progress. The usual case, a revised answer, is
-    one guarded statement (see `services.rating_autosave`); anything else
+    one guarded statement (see `autosave.rating_autosave`); anything else
     takes the long way, which finds the invitation and names the broken rule."""
     try:
         answer = _posted_rating(request, key_action_pk) or {"level_id": None, "not_sure": False, "evidence": ""}

@@ -18,7 +18,7 @@ from .computation import RoundResults
 
 def _comments(round_: Round) -> QuerySet[Rating]:
     """Submitted ratings with evidence. Every write strips it
-    (services.rating_save, the paper upload), so "" is the only blank one
+    (`rating_save`, the paper upload), so "" is the only blank one
     and SQL alone tells comments apart."""
     return Rating.objects.filter(response__round=round_, response__submitted_at__isnull=False).exclude(evidence="")
 

@@ -1,4 +1,3 @@
-
 import pytest
 
 from assessments.exceptions import StateConflict
@@ -63,5 +62,3 @@ def test_invitation_to_a_closed_round_is_refused(open_round):
     round_close(round=open_round)
     with pytest.raises(StateConflict):
         invite(open_round)
-
-

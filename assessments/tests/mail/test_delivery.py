@@ -1,4 +1,3 @@
-
 import pytest
 from django.core import mail
 
@@ -68,5 +67,3 @@ def test_closing_thanks_everyone(open_round, django_capture_on_commit_callbacks)
         round_close(round=open_round)
     assert len(mail.outbox) == 1
     assert SentMessage.objects.filter(kind=MessageKind.ROUND_CLOSED).count() == 1
-
-

@@ -1,4 +1,3 @@
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -189,4 +188,3 @@ def test_autosave_is_a_statement_postgresql_plans_once_per_connection(answered):
             "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%INSERT INTO assessments_rating%"]
         )
         assert cursor.fetchone()[0] >= 1
-

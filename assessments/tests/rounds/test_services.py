@@ -176,5 +176,3 @@ def test_automatic_reminder_waits_for_its_day(team):
     round_ = RoundFactory(team=team, closes_at=now + timedelta(days=5), reminder_days_before=3)
     round_open(round=round_)
     assert rounds_remind_due(now=now) == []
-
-
