@@ -22,6 +22,7 @@ test: dev-deps
 	$(BIN)/python scripts/ensure_system_packages.py test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(BIN)/python:
@@ -43,6 +44,7 @@ dev-deps: $(VENV)/.dev-deps
 lint: dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: dev-deps
 	$(BIN)/ruff check --fix .

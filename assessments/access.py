@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from convening.access import Capability, member_capabilities, require
 from convening.models import User
+from convening.web import AuthenticatedHttpRequest
 from rubrics.models import KeyAction
 
 from .models import ActionStep, Invitation, ReportExport, Round, RoundStatus
@@ -173,8 +174,8 @@ def results_view(*, need: Capability | None = None) -> Callable[[Callable[..., H
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
         @wraps(view)
         @login_required
-        def wrapper(request: HttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
-            access = results_access(request.user, pk)  # type: ignore[arg-type]
+        def wrapper(request: AuthenticatedHttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+            access = results_access(request.user, pk)
             if need is not None and need not in access.capabilities:
                 raise PermissionDenied
             if not access.visible:

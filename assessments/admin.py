@@ -31,13 +31,13 @@ class RoundRubricInline(admin.TabularInline):
     def _frozen(self, obj: Round | None) -> bool:
         return obj is not None and round_has_ratings(round=obj)
 
-    def has_add_permission(self, request: HttpRequest, obj: Round | None = None) -> bool:  # type: ignore[override]
+    def has_add_permission(self, request: HttpRequest, obj: Round | None = None) -> bool:
         return not self._frozen(obj) and super().has_add_permission(request, obj)
 
-    def has_change_permission(self, request: HttpRequest, obj: Round | None = None) -> bool:  # type: ignore[override]
+    def has_change_permission(self, request: HttpRequest, obj: Round | None = None) -> bool:
         return not self._frozen(obj) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Round | None = None) -> bool:  # type: ignore[override]
+    def has_delete_permission(self, request: HttpRequest, obj: Round | None = None) -> bool:
         return not self._frozen(obj) and super().has_delete_permission(request, obj)
 
 
@@ -53,7 +53,7 @@ class RoundAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "opened_at", "closed_at", "auto_reminder_sent_at", "created_by", "created_at"]
     inlines = [RoundRubricInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Round | None = None) -> list[str]:  # type: ignore[override]
+    def get_readonly_fields(self, request: HttpRequest, obj: Round | None = None) -> list[str]:
         # The anonymity threshold is fixed once ratings exist, as in `round_update`.
         if obj is not None and round_has_ratings(round=obj):
             return [*self.readonly_fields, "threshold"]

@@ -26,7 +26,9 @@ class Round(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="rounds")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="rounds")
     name = models.CharField(_("name"), max_length=200)
-    rubrics = models.ManyToManyField(Rubric, through="RoundRubric", related_name="rounds")
+    rubrics: models.ManyToManyField[Rubric, RoundRubric] = models.ManyToManyField(
+        Rubric, through="RoundRubric", related_name="rounds"
+    )
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
     threshold = models.PositiveSmallIntegerField(

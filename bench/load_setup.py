@@ -30,7 +30,7 @@ def main() -> None:
         for key_action in rubric.key_actions.order_by("position")
     ]
     team = Team.objects.get(organization__name=loaddata.organization_name(1), name="Team 01")
-    results_round = Round.objects.filter(team=team, status=RoundStatus.CLOSED).order_by("-opens_at").first()
+    results_round = Round.objects.filter(team=team, status=RoundStatus.CLOSED).latest("opens_at")
     setup = {
         "round": open_round.pk,
         "invitees": [{"token": make_token(i.pk, i.token_nonce)} for i in invitations],

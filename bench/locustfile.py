@@ -19,7 +19,7 @@ import re
 import threading
 
 from locust import HttpUser, between, constant, task
-from requests.adapters import HTTPAdapter
+from requests.adapters import HTTPAdapter  # type: ignore[import-untyped,unused-ignore]  # the bench venv has it
 
 SETUP = json.loads(open(os.environ["BENCH_TOKENS"]).read())  # noqa: SIM115 — read once at start-up
 _next_stakeholder = itertools.count()
@@ -95,7 +95,9 @@ class LeadUser(HttpUser):
 
     def on_start(self) -> None:
         page = self.client.get("/accounts/login/", name="login page")
-        token = CSRF_INPUT.search(page.text).group(1)
+        match = CSRF_INPUT.search(page.text)
+        assert match is not None, "the login page has no CSRF token"
+        token = match.group(1)
         self.client.post(
             "/accounts/login/",
             data={"username": SETUP["lead"], "password": SETUP["password"], "csrfmiddlewaretoken": token},

@@ -136,7 +136,7 @@ def main() -> None:
         survey_lead = Client()
         survey_lead.force_login(User.objects.get(email=loaddata.SURVEY_LEAD_EMAIL))
         rounds = {
-            200: (lead, Round.objects.filter(team=team, status=RoundStatus.CLOSED).order_by("-opens_at").first()),
+            200: (lead, Round.objects.filter(team=team, status=RoundStatus.CLOSED).latest("opens_at")),
             2000: (survey_lead, Round.objects.get(name="Survey round 2000")),
             20000: (survey_lead, Round.objects.get(name="Survey round 20000")),
         }
@@ -163,14 +163,14 @@ def main() -> None:
                 "page_computed_ratio": round(page_cold["ms"] / floor_ms, 2),
             }
         # The rating page and autosave, as a stakeholder who opened their link.
-        invitation = Invitation.objects.filter(round__status=RoundStatus.OPEN).order_by("pk").last()
+        invitation = Invitation.objects.filter(round__status=RoundStatus.OPEN).latest("pk")
         stakeholder = Client()
         link = stakeholder.get(f"/r/{make_token(invitation.pk, invitation.token_nonce)}/")
         assert link.status_code == 302, link.status_code
         rate_url = f"/rounds/{invitation.round_id}/rate/"
         figures["rating page"] = measured("rating page", get(stakeholder, rate_url), args.runs, plans)
-        key_action = invitation.round.rubrics.first().key_actions.order_by("position").first()
-        level = key_action.rubric.levels.order_by("position").first()
+        key_action = invitation.round.rubrics.earliest("round_rubrics__position").key_actions.earliest("position")
+        level = key_action.rubric.levels.earliest("position")
 
         def autosave():
             response = stakeholder.post(

@@ -30,6 +30,13 @@ from convening.models import User  # noqa: E402
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+def _csrf_token(page: str) -> str:
+    match = CSRF_INPUT.search(page)
+    if match is None:
+        raise SystemExit("the login page has no CSRF token")
+    return match.group(1)
+
+
 def peak_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -65,12 +72,12 @@ def web_peaks(gunicorn_pid: int, base: str, round_: Round) -> dict:
     form = {
         "username": loaddata.SURVEY_LEAD_EMAIL,
         "password": loaddata.BENCH_PASSWORD,
-        "csrfmiddlewaretoken": CSRF_INPUT.search(page).group(1),
+        "csrfmiddlewaretoken": _csrf_token(page),
     }
     data = urllib.parse.urlencode(form).encode()
     # base is the loopback http:// URL bench/run started gunicorn on.
     opener.open(urllib.request.Request(base + "/accounts/login/", data=data))  # noqa: S310
-    figures = {"idle_mb": peak_mb(worker)}
+    figures: dict[str, object] = {"idle_mb": peak_mb(worker)}
     for name, path in [
         ("results.json", f"/rounds/{round_.pk}/results.json"),
         ("results page", f"/rounds/{round_.pk}/results/"),

@@ -254,6 +254,8 @@ def _plans(data: dict | None, label: str) -> list[str]:
 def main() -> None:
     directory, target = Path(sys.argv[1]), Path(sys.argv[2])
     state = _load(directory, "state.json")
+    if state is None:
+        raise SystemExit(f"{directory}/state.json is missing: run bench/measure.py first")
     national = _load(directory, "national.json")
     memory = _load(directory, "memory.json")
     compare = _load(directory, "compare.json")

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -34,9 +36,9 @@ class StakeholderGroupChoiceForm(forms.Form):
 
     stakeholder_group = forms.ModelChoiceField(label=_("Stakeholder group"), queryset=StakeholderGroup.objects.none())
 
-    def __init__(self, *args: object, groups: QuerySet[StakeholderGroup], **kwargs: object) -> None:
+    def __init__(self, *args: Any, groups: QuerySet[StakeholderGroup], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stakeholder_group"].queryset = groups
+        cast(forms.ModelChoiceField, self.fields["stakeholder_group"]).queryset = groups
 
 
 class TeamMemberAddForm(StakeholderGroupChoiceForm):
@@ -74,7 +76,8 @@ class TeamMembersImportForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         text, upload = cleaned.get("text", ""), cleaned.get("file")
         if not text.strip() and not upload:
             raise ValidationError(_("Paste a list or choose a file."), code="required")
@@ -92,7 +95,7 @@ class TeamMembersConfirmForm(forms.Form):
 
     payload = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, team: Team, **kwargs: object) -> None:
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.team = team
 

@@ -8,6 +8,7 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from .uploads import decode_utf8
 
 MAX_ROWS = 2000
 MAX_BYTES = 1024 * 1024
-NAME_MAX_LENGTH = User._meta.get_field("name").max_length
+NAME_MAX_LENGTH = cast(int, User._meta.get_field("name").max_length)
 EMAIL_MAX_LENGTH = 254
 # A confirmation older than this is refused, so a preview left open for a day
 # cannot be confirmed against a team that has changed since.

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from . import people_csv
 from .models import DEFAULT_STAKEHOLDER_GROUPS, Membership, Organization, Role, StakeholderGroup, Team, TeamMember, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+M = TypeVar("M", bound=Model)
 
 
 @transaction.atomic
@@ -171,7 +177,9 @@ def team_members_import(*, team: Team, rows: Sequence[people_csv.PersonRow]) -> 
     if errors:
         raise ValidationError(errors)
     entries = [
-        (result.email, result.name, result.group) for result in results if result.status == people_csv.RowStatus.ADD
+        (result.email, result.name, result.group)
+        for result in results
+        if result.status == people_csv.RowStatus.ADD and result.group is not None  # a row to add has its group
     ]
     return _team_members_create(team=team, entries=entries)
 
@@ -191,20 +199,20 @@ def _team_members_create(*, team: Team, entries: list[tuple[str, str, Stakeholde
 
 def _people_get_or_create(names_by_email: dict[str, str]) -> tuple[dict[str, User], set[str]]:
     """People by (already normalized) e-mail, and the e-mails of those created."""
-    existing = {
+    existing: dict[str, User] = {
         user.email_lower: user
         for user in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=list(names_by_email))
     }
-    named = [user for email, user in existing.items() if not user.name and names_by_email[email]]
-    for user in named:
-        user.name = names_by_email[user.email_lower]
-    User.objects.bulk_update(named, ["name"])
+    named = [(email, user) for email, user in existing.items() if not user.name and names_by_email[email]]
+    for email, user in named:
+        user.name = names_by_email[email]
+    User.objects.bulk_update([user for _email, user in named], ["name"])
     new = []
     for email, name in names_by_email.items():
         if email not in existing:
-            user = User(email=email, name=name)
-            user.set_unusable_password()
-            new.append(user)
+            person = User(email=email, name=name)
+            person.set_unusable_password()
+            new.append(person)
     User.objects.bulk_create(new)
     # Re-read rather than trust bulk_create to have set primary keys on every database.
     created = {user.email for user in new}
@@ -226,7 +234,7 @@ def _person_fields(*, email: str, name: str) -> tuple[str, str]:
     return cleaned["email"], cleaned["name"]
 
 
-def _field_error(field: str, message: str, **params: object) -> ValidationError:
+def _field_error(field: str, message: StrOrPromise, **params: object) -> ValidationError:
     return ValidationError({field: ValidationError(message, params=params)})
 
 
@@ -240,20 +248,25 @@ def _check_group_of_team(*, team: Team, stakeholder_group: StakeholderGroup) -> 
         )
 
 
-def _required_name(name: str, *, max_length: int) -> str:
+def _required_name(name: str, *, max_length: int | None) -> str:
     name = " ".join(name.split())
     if not name:
         raise _field_error("name", _("A name is required."))
-    if len(name) > max_length:
+    if max_length is not None and len(name) > max_length:
         raise _field_error("name", _("The name is longer than %(max)d characters."), max=max_length)
     return name
 
 
 def _stakeholder_group_name(*, organization: Organization, name: str, exclude_pk: int | None = None) -> str:
     name = _required_name(name, max_length=StakeholderGroup._meta.get_field("name").max_length)
-    if organization.stakeholder_groups.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+    if _others(organization.stakeholder_groups.filter(name__iexact=name), exclude_pk).exists():
         raise _field_error("name", _("There is a group called “%(name)s” already."), name=name)
     return name
+
+
+def _others(rows: QuerySet[M], exclude_pk: int | None) -> QuerySet[M]:
+    """The rows but the one being renamed (none, for a new one)."""
+    return rows if exclude_pk is None else rows.exclude(pk=exclude_pk)
 
 
 def _next_group_position(organization: Organization) -> int:
@@ -267,8 +280,8 @@ def _team_fields(
     name = _required_name(name, max_length=Team._meta.get_field("name").max_length)
     description = description.strip()
     max_description = Team._meta.get_field("description").max_length
-    if len(description) > max_description:
+    if max_description is not None and len(description) > max_description:
         raise _field_error("description", _("The description is longer than %(max)d characters."), max=max_description)
-    if organization.teams.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+    if _others(organization.teams.filter(name__iexact=name), exclude_pk).exists():
         raise _field_error("name", _("There is a team called “%(name)s” already."), name=name)
     return name, description

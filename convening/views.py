@@ -45,13 +45,13 @@ from .selectors import (
     team_members_for,
     teams_for,
 )
-from .web import saved
+from .web import AuthenticatedHttpRequest, saved
 
 MEMBERS_PER_PAGE = 100
 
 
 def _role_labels(roles: set[str]) -> list[str]:
-    return [role.label for role in Role if role in roles]
+    return [str(role.label) for role in Role if role in roles]
 
 
 @login_required
@@ -109,7 +109,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def organization_switch(request: HttpRequest) -> HttpResponse:
+def organization_switch(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         pk = int(request.POST.get("organization", ""))
     except ValueError:
@@ -124,7 +124,7 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(user=request.user, **form.cleaned_data)
@@ -156,24 +156,24 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def team_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     team = get_team_for(request.user, pk, need="team.manage")
     form = TeamForm(request.POST or None, initial={"name": team.name, "description": team.description})
-    if request.method == "POST" and saved(form, lambda data: services.team_update(team=team, **data)):
+    if request.method == "POST" and saved(form, lambda data: services.team_update(team=team, **data)) is not None:
         messages.success(request, _("The team was saved."))
         return redirect("convening:team_detail", pk=team.pk)
     return render(request, "convening/team_form.html", {"form": form, "organization": team.organization, "team": team})
 
 
 @login_required
-def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def team_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     team, capabilities = get_team_with_capabilities_for(request.user, pk, need="team.read")
     groups = list(stakeholder_groups_with_team_counts(team=team))
     page = Paginator(team_members_for(team=team), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "team": team,
         "groups": groups,
-        "member_total": sum(group.member_count for group in groups),
+        "member_total": sum(group.member_count for group in groups),  # type: ignore[attr-defined]  # annotated
         "page": page,
         "capabilities": capabilities,
         "add_form": _member_add_form(team) if "team.manage" in capabilities else None,
@@ -186,7 +186,7 @@ def _member_add_form(team: Team, data: dict | None = None) -> TeamMemberAddForm:
 
 
 @login_required
-def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+def team_member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     team = get_team_for(request.user, pk, need="team.manage")
     form = _member_add_form(team, request.POST or None)
     if request.method == "POST":
@@ -207,7 +207,7 @@ def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def team_member_remove(request: AuthenticatedHttpRequest, pk: int, member_pk: int) -> HttpResponse:
     member = get_team_member_for(request.user, pk, member_pk)
     services.team_member_remove(member=member)
     messages.success(request, _("%(name)s was removed from the team.") % {"name": member.user})
@@ -216,7 +216,7 @@ def team_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpRes
 
 @login_required
 @require_POST
-def team_member_group(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def team_member_group(request: AuthenticatedHttpRequest, pk: int, member_pk: int) -> HttpResponse:
     member = get_team_member_for(request.user, pk, member_pk)
     form = StakeholderGroupChoiceForm(
         request.POST, groups=stakeholder_groups_for(organization=member.team.organization)
@@ -232,7 +232,7 @@ def team_member_group(request: HttpRequest, pk: int, member_pk: int) -> HttpResp
 
 
 @login_required
-def team_members_import(request: HttpRequest, pk: int) -> HttpResponse:
+def team_members_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Paste or upload → preview (nothing saved) → confirm. The confirm step
     carries the previewed rows signed, and checks them all again, since the
     team or the groups may have changed in between."""
@@ -255,7 +255,7 @@ def team_members_import(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"count": len(added)},
             )
             return redirect("convening:team_detail", pk=team.pk)
-        confirm_errors = confirm.errors["payload"]
+        confirm_errors = [str(error) for error in confirm.errors["payload"]]
     elif request.method == "POST":
         form = TeamMembersImportForm(request.POST, request.FILES)
         if form.is_valid():

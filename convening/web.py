@@ -9,6 +9,10 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+from .models import User
 
 T = TypeVar("T")
 
@@ -34,3 +38,11 @@ def saved(form: forms.Form, write: Callable[[dict[str, Any]], T]) -> T | None:
     except ValidationError as error:
         add_service_errors(form, error)
         return None
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a view behind `login_required`: its user is a person,
+    never anonymous (and django-htmx tells whether htmx sent it)."""
+
+    user: User
+    htmx: HtmxDetails

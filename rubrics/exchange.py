@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import slug_re
@@ -35,8 +35,8 @@ MAX_MESSAGES = 50
 # Far beyond any real chain of versions, and far below the column's limit, so
 # that "latest + 1" can never overflow it.
 MAX_VERSION = 1_000_000
-SLUG_MAX_LENGTH = Rubric._meta.get_field("slug").max_length
-LEVEL_NAME_MAX_LENGTH = Level._meta.get_field("name").max_length
+SLUG_MAX_LENGTH = cast(int, Rubric._meta.get_field("slug").max_length)
+LEVEL_NAME_MAX_LENGTH = cast(int, Level._meta.get_field("name").max_length)
 # /rubrics/import/ is the import page, so a rubric of that slug would have none.
 RESERVED_SLUGS = frozenset({"import"})
 # Names quoted back in messages (unknown fields, bad slugs) are cut to this.
@@ -226,7 +226,7 @@ class _Checker:
         obj = self.object(data, place, KEY_ACTION_FIELDS, prefix=place + ".")
         if obj is None:
             return {}
-        cleaned = {
+        cleaned: dict[str, Any] = {
             "position": self.whole_number(obj, "position", f"{place}.position"),
             "title": self.text(obj, "title", f"{place}.title", TITLE_MAX_LENGTH),
         }
@@ -289,7 +289,7 @@ class _Checker:
             return ""
         return self.string(obj[key], place, max_length, required=required)
 
-    def string(self, value: object, place: str, max_length: int, *, required: bool = True) -> str:
+    def string(self, value: Any, place: str, max_length: int, *, required: bool = True) -> str:
         if not isinstance(value, str):
             self.expected(place, _("text"), _kind(value))
             return ""

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from convening.access import current_organization, get_current_organization_for
+from convening.web import AuthenticatedHttpRequest
 
 from . import exchange, selectors, services
 from .forms import RubricImportForm
@@ -36,7 +37,7 @@ def rubric_library(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def rubric_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def rubric_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     organization = current_organization(request)
     version = _requested_version(request)
     rubric = selectors.get_rubric_for(request.user, slug, organization=organization, version=version)
@@ -46,7 +47,7 @@ def rubric_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def rubric_json(request: HttpRequest, slug: str) -> HttpResponse:
+def rubric_json(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     rubric = selectors.get_rubric_for(
         request.user, slug, organization=current_organization(request), version=_requested_version(request)
     )

@@ -115,9 +115,9 @@ def history_chart_svg(history: KeyActionHistory, *, title: str, chart_id: str, w
         )
     # The median's line, broken where a round has no median.
     segment: list[str] = []
-    for index, point in enumerate([*points, None]):
-        if point is not None and point.median is not None:
-            segment.append(f"{svg_number(x_of(index))},{svg_number(y_of(point.median))}")
+    for index, drawn in enumerate([*points, None]):
+        if drawn is not None and drawn.median is not None:
+            segment.append(f"{svg_number(x_of(index))},{svg_number(y_of(drawn.median))}")
             continue
         if len(segment) > 1:
             parts.append(

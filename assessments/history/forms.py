@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +26,7 @@ class OverviewFilterForm(forms.Form):
 
     def __init__(self, *args, rubric_choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rubric"].choices = [("", _("All rubrics")), *rubric_choices]
+        cast(forms.ChoiceField, self.fields["rubric"]).choices = [("", _("All rubrics")), *rubric_choices]
 
     def clean(self):
         data = super().clean()

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from convening.access import get_current_organization_for, get_team_for
+from convening.web import AuthenticatedHttpRequest
 
 from .charts import team_history_charts
 from .forms import OverviewFilterForm
@@ -19,7 +20,7 @@ from .selectors import team_history
 
 
 @login_required
-def team_history_view(request: HttpRequest, team_pk: int) -> HttpResponse:
+def team_history_view(request: AuthenticatedHttpRequest, team_pk: int) -> HttpResponse:
     team = get_team_for(request.user, team_pk, need="team.read")
     history = team_history(team=team)
     context = {"team": team, "history": history, "sections": team_history_charts(history)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +31,7 @@ class MembersInviteForm(forms.Form):
         error_messages={"required": _("Tick at least one person.")},
     )
 
-    def __init__(self, *args: object, members: QuerySet[TeamMember], **kwargs: object) -> None:
+    def __init__(self, *args: Any, members: QuerySet[TeamMember], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = members
+        cast(forms.ModelMultipleChoiceField, self.fields["members"]).queryset = members
         self.fields["members"].initial = [member.pk for member in members]

@@ -92,7 +92,7 @@ def round_invitees(*, round: Round) -> list[Invitation]:
 
 
 def _with_status(invitation: Invitation) -> Invitation:
-    invitation.progress = InviteeStatus(invitation.progress)
+    invitation.progress = InviteeStatus(invitation.progress)  # type: ignore[attr-defined]  # annotated
     return invitation
 
 

@@ -21,6 +21,7 @@ from assessments.models import (
 from assessments.web import act
 from convening import people_csv
 from convening.forms import TeamMembersConfirmForm, TeamMembersImportForm
+from convening.web import AuthenticatedHttpRequest
 
 from . import services
 from .forms import MembersInviteForm
@@ -54,7 +55,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def invitations_add(request: HttpRequest, pk: int) -> HttpResponse:
+def invitations_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Two ways to invite: tick team members not invited yet, or paste or
     upload a list → preview (nothing saved) → confirm. A list's confirm step
     carries the previewed rows signed and checks them all again, since the
@@ -130,7 +131,11 @@ def _invitations_confirm(request: HttpRequest, round_: Round) -> HttpResponse:
     if not confirm.is_valid():
         members_form = MembersInviteForm(members=team_members_not_invited(round=round_))
         return _invitations_page(
-            request, round_, members_form, TeamMembersImportForm(), confirm_errors=confirm.errors["payload"]
+            request,
+            round_,
+            members_form,
+            TeamMembersImportForm(),
+            confirm_errors=[str(error) for error in confirm.errors["payload"]],
         )
     rows = confirm.cleaned_data["payload"]
     try:
@@ -147,7 +152,7 @@ def _invitations_confirm(request: HttpRequest, round_: Round) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedHttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
     invitation = get_invitation_for(request.user, pk, invitation_pk)
     return act(
         request,
@@ -161,7 +166,7 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> Http
 
 @login_required
 @require_POST
-def invitation_resend(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+def invitation_resend(request: AuthenticatedHttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
     invitation = get_invitation_for(request.user, pk, invitation_pk)
     new_link = request.POST.get("new_link") == "1"
     if new_link:

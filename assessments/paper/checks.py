@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
@@ -24,7 +25,7 @@ from rubrics.models import KeyAction, Level, Rubric
 
 from .parsing import REQUIRED_COLUMNS, PaperRow, Problem
 
-RESPONDENT_CODE_MAX_LENGTH = Response._meta.get_field("respondent_code").max_length
+RESPONDENT_CODE_MAX_LENGTH = cast(int, Response._meta.get_field("respondent_code").max_length)
 
 
 NOT_SURE = "not_sure"
@@ -146,7 +147,8 @@ def _answer_from_row(row: PaperRow, content: RoundContent) -> PaperAnswer:
             % {"rubric": row.rubric}
         )
     rubric = rubrics[0]
-    key_action = content.key_actions_by_position.get((rubric.pk, whole_number(row.key_action)))
+    position = whole_number(row.key_action)
+    key_action = content.key_actions_by_position.get((rubric.pk, position)) if position is not None else None
     if key_action is None:
         raise ValidationError(
             _("%(rubric)s has no key action “%(key_action)s”: write its position, 1 to %(count)d.")
@@ -224,14 +226,14 @@ def sheet_problems(
         if not code:
             problems.append((sheet.row, _("The respondent code is missing.")))
         elif "\x00" in code:
-            problems.append((sheet.row, _NUL_MESSAGE))
+            problems.append((sheet.row, str(_NUL_MESSAGE)))
         elif len(code) > RESPONDENT_CODE_MAX_LENGTH:
             message = _("The respondent code can be at most %(max)d characters.")
             problems.append((sheet.row, message % {"max": RESPONDENT_CODE_MAX_LENGTH}))
         elif code in taken_codes:
             message = _("Respondent code %(code)s is already used in this round: a respondent is never counted twice.")
             problems.append((sheet.row, message % {"code": code}))
-        if sheet.stakeholder_group.organization_id != organization_id:
+        if sheet.stakeholder_group is None or sheet.stakeholder_group.organization_id != organization_id:
             problems.append((sheet.row, _("That stakeholder group belongs to another organization.")))
         problems.extend(_answer_problems(sheet, content))
     return problems
@@ -266,7 +268,7 @@ def _answer_problems(sheet: PaperSheet, content: RoundContent) -> list[Problem]:
             problems.append((answer.row, message % {"key_action": content.label(key_action.pk)}))
         evidence = answer.evidence.strip()
         if "\x00" in evidence:
-            problems.append((answer.row, _NUL_MESSAGE))
+            problems.append((answer.row, str(_NUL_MESSAGE)))
         if len(evidence) > EVIDENCE_MAX_LENGTH:
             problems.append(
                 (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -39,10 +41,10 @@ class PaperResponseForm(forms.Form):
         empty_label=gettext_lazy("Choose a group"),
     )
 
-    def __init__(self, *args: object, rubrics: list[Rubric], groups: QuerySet[StakeholderGroup], **kwargs: object):
+    def __init__(self, *args: Any, rubrics: list[Rubric], groups: QuerySet[StakeholderGroup], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.rubrics = rubrics
-        self.fields["stakeholder_group"].queryset = groups
+        cast(forms.ModelChoiceField, self.fields["stakeholder_group"]).queryset = groups
         for rubric in rubrics:
             choices = [(str(level.pk), level.name) for level in rubric.levels.all()] + [(NOT_SURE, _("Not sure"))]
             for key_action in rubric.key_actions.all():
@@ -91,7 +93,7 @@ class PaperResponseForm(forms.Form):
                         "level_id": whole_number(level),
                         "not_sure": level == NOT_SURE,
                         "evidence": self.data.get(evidence_field(key_action), ""),
-                        "error": " ".join(errors),
+                        "error": " ".join(str(error) for error in errors),
                     }
                 )
             sections.append({"rubric": rubric, "items": items})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,6 +18,7 @@ from assessments.models import (
 )
 from assessments.rounds.selectors import rubrics_to_rate
 from convening.selectors import stakeholder_groups_for
+from convening.web import AuthenticatedHttpRequest
 
 from . import checks, parsing, services
 from .forms import PaperResponseForm, PaperUploadForm
@@ -33,7 +34,7 @@ def _refusal(round_) -> str:
 
 
 @login_required
-def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
+def paper_entry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk, need="round.manage")
     groups = stakeholder_groups_for(organization=round_.organization)
     form = PaperResponseForm(request.POST or None, rubrics=rubrics_to_rate(round=round_), groups=groups)
@@ -72,7 +73,7 @@ def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def paper_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def paper_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk, need="round.manage")
     form = PaperUploadForm(request.POST or None, request.FILES or None)
     refusal = _refusal(round_)

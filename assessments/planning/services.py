@@ -4,6 +4,7 @@ the history stays), a target level and the steps towards it."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -78,8 +79,13 @@ def _plan_for(round: Round, key_action: KeyAction) -> ActionPlan:
     return ActionPlan.objects.create(round=round, key_action=key_action, target_level=default_target_level(result))
 
 
-def _validated_step(*, description: str, owner: str, due_date: date | None, status: str) -> dict[str, object]:
-    fields = {"description": description.strip(), "owner": owner.strip(), "due_date": due_date, "status": status}
+def _validated_step(*, description: str, owner: str, due_date: date | None, status: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "description": description.strip(),
+        "owner": owner.strip(),
+        "due_date": due_date,
+        "status": status,
+    }
     ActionStep(**fields).full_clean(exclude=["plan"])
     return fields
 

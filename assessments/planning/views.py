@@ -25,7 +25,7 @@ from assessments.results.cache import round_results_cached
 from assessments.results.presentation import median_text
 from assessments.results.views import results_page
 from assessments.web import problem_page
-from convening.web import add_service_errors
+from convening.web import AuthenticatedHttpRequest, add_service_errors
 from rubrics.models import KeyAction
 
 from . import services
@@ -50,7 +50,7 @@ def _page_url(name: str, round_pk: int, anchor: str = "") -> str:
 
 @require_POST
 @results_view(need="plan.edit")
-def consensus_record(request: HttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
+def consensus_record(request: AuthenticatedHttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
     key_action = get_key_action_for(access.round, key_action_pk)
     form = ConsensusForm(request.POST, prefix=f"ka-{key_action.pk}")
     if form.is_valid():
@@ -182,7 +182,7 @@ def _after_step(request: HttpRequest, round_: Round, step: ActionStep) -> HttpRe
 
 
 @login_required
-def step_edit(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
+def step_edit(request: AuthenticatedHttpRequest, pk: int, step_pk: int) -> HttpResponse:
     round_, step = get_step_for(request.user, pk, step_pk)
     initial = {"description": step.description, "owner": step.owner, "due_date": step.due_date, "status": step.status}
     form = ActionStepForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -200,7 +200,7 @@ def step_edit(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def step_status(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
+def step_status(request: AuthenticatedHttpRequest, pk: int, step_pk: int) -> HttpResponse:
     """Only the status: how the lists of open steps on later rounds move a step on."""
     round_, step = get_step_for(request.user, pk, step_pk)
     form = StepStatusForm(request.POST, prefix=f"status-{step.pk}")
@@ -221,7 +221,7 @@ def step_status(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
 
 
 @login_required
-def step_delete(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
+def step_delete(request: AuthenticatedHttpRequest, pk: int, step_pk: int) -> HttpResponse:
     """A confirmation page, then the POST that deletes."""
     round_, step = get_step_for(request.user, pk, step_pk)
     if request.method == "POST":

@@ -4,6 +4,7 @@ which names the broken rule), and the response submitted."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -52,13 +53,18 @@ def rating_save(
     """Saves one answer and answers the progress (key actions rated, key
     actions in the round), or says which rule forbids it."""
     evidence = clean_answer(level_id=level_id, not_sure=not_sure, evidence=evidence)
-    answer = {"key_action_id": key_action_id, "level_id": level_id, "not_sure": not_sure, "evidence": evidence}
+    answer: dict[str, Any] = {
+        "key_action_id": key_action_id,
+        "level_id": level_id,
+        "not_sure": not_sure,
+        "evidence": evidence,
+    }
     participant = Participant(invitation_ids=(invitation.pk,))
     progress = rating_upsert(participant=participant, round_id=invitation.round_id, **answer)
     if progress is not None:
         return progress
     _check_can_rate(invitation)
-    level_belongs = Value(True)
+    level_belongs: Value | Exists = Value(True)
     if level_id is not None:
         level_belongs = Exists(Level.objects.filter(pk=level_id, rubric_id=OuterRef("rubric_id")))
     key_action = (

@@ -3,6 +3,8 @@ without JavaScript) and submitting."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -23,6 +25,7 @@ from assessments.models import (
     RoundStatus,
 )
 from assessments.rounds.selectors import round_key_action_ids
+from convening.web import AuthenticatedHttpRequest
 
 from . import services
 from .autosave import rating_autosave
@@ -30,7 +33,7 @@ from .selectors import open_participations, rating_form_data
 
 
 @login_required
-def my_rounds(request: HttpRequest) -> HttpResponse:
+def my_rounds(request: AuthenticatedHttpRequest) -> HttpResponse:
     rated = (
         Rating.objects.filter(response__invitation=OuterRef("pk"))
         .filter(Q(level__isnull=False) | Q(not_sure=True))
@@ -65,7 +68,7 @@ def _rating_page(request: HttpRequest, invitation: Invitation, *, status: int = 
     again (with their errors) instead of the saved ones, so nothing typed is lost."""
     errors, posted = errors or {}, posted or {}
     rubrics, ratings, response = rating_form_data(invitation=invitation)
-    sections = []
+    sections: list[dict[str, Any]] = []
     for rubric in rubrics:
         items = []
         for key_action in rubric.key_actions.all():

@@ -5,7 +5,7 @@ makes them. Which files there are is the registry's list."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments.access import ResultsAccess, get_report_for, results_view
 from assessments.models import ReportKind, ReportStatus
+from convening.web import AuthenticatedHttpRequest
 
 from . import services
 from .registry import FORMATS
@@ -22,7 +23,7 @@ from .selectors import round_reports
 @require_GET
 @never_cache
 @results_view(need="results.read")
-def export(request: HttpRequest, access: ResultsAccess, kind: str) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, access: ResultsAccess, kind: str) -> HttpResponse:
     """A file built on request; `kind` comes from the URL pattern, never from the request."""
     file_format = FORMATS[kind]
     return HttpResponse(
@@ -35,23 +36,23 @@ def export(request: HttpRequest, access: ResultsAccess, kind: str) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 @never_cache
 @results_view(need="results.read")
-def round_report(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
+def round_report(request: AuthenticatedHttpRequest, access: ResultsAccess) -> HttpResponse:
     """The round's PDF reports with their progress; posting asks for a new
     one. htmx polls the status part while a report is being made."""
     round_ = access.round
     if request.method == "POST":
-        services.report_request(round=round_, requested_by=request.user, kind=ReportKind.ROUND_PDF)  # type: ignore[arg-type]
+        services.report_request(round=round_, requested_by=request.user, kind=ReportKind.ROUND_PDF)
         return redirect("assessments:round_report", pk=round_.pk)
     reports = list(round_reports(round=round_))
     context = {"round": round_, "reports": reports, "polling": any(report.is_in_progress for report in reports)}
-    template = "assessments/report/_status.html" if request.htmx else "assessments/report/page.html"  # type: ignore[attr-defined]
+    template = "assessments/report/_status.html" if request.htmx else "assessments/report/page.html"
     return render(request, template, context)
 
 
 @require_GET
 @login_required
-def report_download(request: HttpRequest, pk: int) -> FileResponse:
-    report = get_report_for(request.user, pk)  # type: ignore[arg-type]
+def report_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    report = get_report_for(request.user, pk)
     if report.status != ReportStatus.DONE or not report.file:
         raise Http404
     file_format = FORMATS[report.kind]

@@ -40,7 +40,7 @@ def results_workbook(results: RoundResults, action_plans: Mapping[int, ActionPla
     workbook.remove(workbook.active)
     taken = {_("Consensus").casefold(), _("Action plan").casefold()}
     round_ = results.round
-    heading = [
+    heading: list[list[object]] = [
         [_("Round"), round_.name],
         [_("Team"), round_.team.name],
         [_("Submitted"), results.submitted],
@@ -52,7 +52,7 @@ def results_workbook(results: RoundResults, action_plans: Mapping[int, ActionPla
         sheet = workbook.create_sheet(_sheet_title(rubric_result.rubric.title, taken))
         level_names = [level.name for level in rubric_result.levels]
         team_rows, group_rows = rubric_rows(rubric_result, threshold=round_.threshold, level_count=len(level_names))
-        rows = [
+        rows: list[list[object]] = [
             *heading,
             [*key_headers, *figure_headers(level_names), _("Consensus")],
             *team_rows,
@@ -62,18 +62,22 @@ def results_workbook(results: RoundResults, action_plans: Mapping[int, ActionPla
         ]
         for row in safe_rows(rows):
             sheet.append(row)
-    consensus_rows = [[*key_headers, _("Agreed level"), _("Level name")]]
-    plan_rows = [[*key_headers, _("Target level"), _("Step"), _("Owner"), _("Due date"), _("Status")]]
+    consensus_rows: list[list[object]] = [[*key_headers, _("Agreed level"), _("Level name")]]
+    plan_rows: list[list[object]] = [
+        [*key_headers, _("Target level"), _("Step"), _("Owner"), _("Due date"), _("Status")]
+    ]
     for rubric_result in results.rubrics:
         for result in rubric_result.key_actions:
-            key = [rubric_result.rubric.slug, result.key_action.position, result.key_action.title]
+            key: list[object] = [rubric_result.rubric.slug, result.key_action.position, result.key_action.title]
             agreed = result.consensus
             consensus_rows.append([*key, agreed.position, agreed.name] if agreed else key)
             plan = action_plans.get(result.key_action.pk)
             if plan is None:
                 continue
             target = [*key, plan.target_level.name]
-            steps = [[*target, s.description, s.owner, s.due_date, s.get_status_display()] for s in plan.steps.all()]
+            steps: list[list[object]] = [
+                [*target, s.description, s.owner, s.due_date, s.get_status_display()] for s in plan.steps.all()
+            ]
             plan_rows += steps or [target]
     for title, rows in ((_("Consensus"), consensus_rows), (_("Action plan"), plan_rows)):
         sheet = workbook.create_sheet(title)

@@ -59,7 +59,7 @@ def agreement_of(counts: Sequence[int]) -> float | None:
     n = sum(counts)
     if n < 2:
         return None
-    mean = mean_of(counts)
+    mean = sum(level * count for level, count in enumerate(counts, start=1)) / n
     sample_variance = sum(count * (level - mean) ** 2 for level, count in enumerate(counts, start=1)) / (n - 1)
     levels = len(counts)
     uniform_variance = (levels**2 - 1) / 12

@@ -144,7 +144,7 @@ def round_results(*, round: Round) -> RoundResults:
                     key_action=key_action,
                     levels=levels,
                     stats=team,
-                    consensus=level_by_id.get(consensus.get(key_action.pk)),
+                    consensus=level_by_id.get(consensus.get(key_action.pk, 0)),
                     groups=groups,
                 )
             )

@@ -56,7 +56,7 @@ def results_as_json(results: RoundResults) -> dict:
                         "consensus": result.consensus.position if result.consensus else None,
                         "groups": [
                             {"name": group.name, "suppressed": True}
-                            if group.suppressed
+                            if group.suppressed or group.stats is None
                             else {"name": group.name, **_figures(group.stats)}
                             for group in result.groups
                         ],

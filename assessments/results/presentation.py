@@ -105,7 +105,7 @@ def group_row(group: GroupResult, levels: list[Level], *, threshold: int) -> Gro
     """A group's figures, or why there are none. A group hidden only so that
     a smaller one cannot be worked out by subtraction is told apart, but
     neither says how many responded."""
-    if not group.suppressed:
+    if not group.suppressed and group.stats is not None:
         return GroupRow(name=group.name, figures=figures(group.stats, levels), suppressed_text="")
     if group.respondents < threshold:
         text = _("Not shown: fewer than %(k)d responses.") % {"k": threshold}

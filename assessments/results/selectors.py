@@ -33,7 +33,7 @@ def round_evidence_counts(*, results: RoundResults) -> dict[int, int] | None:
     return results.comments
 
 
-def key_action_evidence(*, round: Round, key_action: KeyAction) -> QuerySet[str] | None:
+def key_action_evidence(*, round: Round, key_action: KeyAction) -> QuerySet[Rating, str] | None:
     """The texts of one key action's comments, or None below the round's
     anonymity threshold (one query to count the respondents). The queryset
     is lazy so that a Paginator counts and slices it in SQL. No name, group

@@ -22,6 +22,7 @@ from assessments.planning.blocks import consensus_context
 from assessments.planning.forms import ConsensusForm
 from assessments.planning.selectors import consensus_history, open_steps_from_previous_rounds
 from assessments.web import problem_page
+from convening.web import AuthenticatedHttpRequest
 
 from . import services
 from .cache import RESULTS_CACHE_SECONDS, round_results_cached
@@ -104,7 +105,7 @@ def results_json(request: HttpRequest, access: ResultsAccess) -> JsonResponse:
 
 @require_POST
 @login_required
-def results_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def results_reveal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk, need="round.manage")
     revealed = request.POST.get("revealed") == "1"
     try:

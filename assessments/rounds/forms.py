@@ -3,6 +3,12 @@ services decide everything else (dates in order, rubrics visible, …)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +26,7 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 SMALLINT_MAX = 32767  # the range of the PositiveSmallIntegerField columns
 
 
-def _datetime_field(label: str) -> forms.DateTimeField:
+def _datetime_field(label: StrOrPromise) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
     )
@@ -40,7 +46,7 @@ class RubricChoiceField(forms.ModelMultipleChoiceField):
             return rubric.title
         return _("%(title)s (%(organization)s, version %(version)d)") % {
             "title": rubric.title,
-            "organization": rubric.organization.name,
+            "organization": rubric.organization.name if rubric.organization else "",
             "version": rubric.version,
         }
 
@@ -92,11 +98,11 @@ class RoundForm(forms.Form):
 
     def __init__(
         self,
-        *args: object,
+        *args: Any,
         organization: Organization,
         round: Round | None = None,
         ratings_exist: bool = False,
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         self.current_rubric_ids: list[int] = []
         if round is not None:
@@ -115,7 +121,7 @@ class RoundForm(forms.Form):
         # The latest version of each rubric the organization sees, and the
         # versions the round uses already (which may have been superseded since).
         library = rubric_library(organization=organization).values("pk")
-        self.fields["rubrics"].queryset = (
+        cast(forms.ModelMultipleChoiceField, self.fields["rubrics"]).queryset = (
             Rubric.objects.filter(Q(pk__in=library) | Q(pk__in=self.current_rubric_ids))
             .select_related("organization")
             .order_by("title", "slug", "-version")
@@ -139,7 +145,7 @@ class RoundForm(forms.Form):
             key=lambda r: (current.index(r.pk) if r.pk in current else len(current), r.title, r.slug),
         )
 
-    def round_fields(self) -> dict[str, object]:
+    def round_fields(self) -> dict[str, Any]:
         """The cleaned values as the round services take them."""
         names = ("name", "rubrics", "opens_at", "closes_at", "threshold", "share_results", "reminder_days_before")
         return {name: self.cleaned_data[name] for name in names}
@@ -148,6 +154,6 @@ class RoundForm(forms.Form):
 class ReopenForm(forms.Form):
     closes_at = _datetime_field(_("New closing date"))
 
-    def __init__(self, *args: object, organization: Organization, **kwargs: object) -> None:
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["closes_at"].help_text = _("Date and time in %(zone)s.") % {"zone": organization.time_zone}

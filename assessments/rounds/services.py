@@ -198,7 +198,7 @@ def rounds_remind_due(*, now: datetime | None = None) -> list[int]:
         status=RoundStatus.OPEN, reminder_days_before__isnull=False, auto_reminder_sent_at__isnull=True
     )
     for round_ in candidates:
-        if now < round_.closes_at - timedelta(days=round_.reminder_days_before):
+        if now < round_.closes_at - timedelta(days=round_.reminder_days_before or 0):
             continue
         with transaction.atomic():
             claimed = Round.objects.filter(pk=round_.pk, auto_reminder_sent_at__isnull=True).update(

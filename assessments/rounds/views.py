@@ -30,7 +30,7 @@ from assessments.planning.selectors import open_steps_from_previous_rounds
 from assessments.web import act, local_time
 from convening.access import Capability, get_team_for, get_team_with_capabilities_for
 from convening.selectors import team_members_for
-from convening.web import add_service_errors
+from convening.web import AuthenticatedHttpRequest, add_service_errors
 
 from . import services
 from .forms import ReopenForm, RoundForm
@@ -38,7 +38,7 @@ from .selectors import round_has_ratings, round_progress, team_rounds
 
 
 @login_required
-def round_list(request: HttpRequest, team_pk: int) -> HttpResponse:
+def round_list(request: AuthenticatedHttpRequest, team_pk: int) -> HttpResponse:
     team, capabilities = get_team_with_capabilities_for(request.user, team_pk, need="team.read")
     context = {"team": team, "rounds": team_rounds(team=team), "capabilities": capabilities}
     with local_time(team.organization):
@@ -46,7 +46,7 @@ def round_list(request: HttpRequest, team_pk: int) -> HttpResponse:
 
 
 @login_required
-def round_create(request: HttpRequest, team_pk: int) -> HttpResponse:
+def round_create(request: AuthenticatedHttpRequest, team_pk: int) -> HttpResponse:
     team = get_team_for(request.user, team_pk, need="round.manage")
     with local_time(team.organization):
         form = RoundForm(request.POST if request.method == "POST" else None, organization=team.organization)
@@ -77,7 +77,7 @@ def round_create(request: HttpRequest, team_pk: int) -> HttpResponse:
 
 
 @login_required
-def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def round_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk, need="round.manage")
     with local_time(round_.organization):
         form = RoundForm(
@@ -99,7 +99,7 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def round_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_, capabilities = get_round_with_capabilities_for(request.user, pk, need="team.read")
     return _detail_page(request, round_, capabilities=capabilities)
 
@@ -136,7 +136,7 @@ def _detail_page(
 
 @login_required
 @require_POST
-def round_open(request: HttpRequest, pk: int) -> HttpResponse:
+def round_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk, need="round.manage")
     return act(
         request,
@@ -148,7 +148,7 @@ def round_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+def round_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk, need="round.manage")
     return act(
         request,
@@ -160,7 +160,7 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def round_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_, capabilities = get_round_with_capabilities_for(request.user, pk, need="round.manage")
     with local_time(round_.organization):
         form = ReopenForm(request.POST, organization=round_.organization)
@@ -179,7 +179,7 @@ def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_remind(request: HttpRequest, pk: int) -> HttpResponse:
+def round_remind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk, need="round.manage")
     return act(
         request,

@@ -16,7 +16,7 @@ def lbc_rubrics():
     return list(Rubric.objects.filter(organization__isnull=True).order_by("slug"))
 
 
-class RoundFactory(DjangoModelFactory):
+class RoundFactory(DjangoModelFactory[Round]):
     """A round through the real service, so its rubrics are attached and frozen."""
 
     class Meta:

@@ -23,7 +23,7 @@ def lbc(slug: str) -> Rubric:
 
 def closed_round(team, *, closed_at: datetime, rubrics=None, name: str | None = None, threshold: int = 5) -> Round:
     """A round of `team` that closed (by hand) at `closed_at`."""
-    round_ = RoundFactory(
+    round_ = RoundFactory.create(
         team=team,
         rubrics=rubrics if rubrics is not None else [lbc(CAE)],
         opens_at=closed_at - timedelta(days=30),
@@ -55,7 +55,12 @@ def respond(round_: Round, group_name: str, answers: list[dict[int, int | None]]
     key_actions = {key_action.position: key_action for key_action in rubric.key_actions.all()}
     levels = {level.position: level for level in rubric.levels.all()}
     Rating.objects.bulk_create(
-        Rating(response=response, key_action=key_actions[position], level=levels.get(level), not_sure=level is None)
+        Rating(
+            response=response,
+            key_action=key_actions[position],
+            level=levels.get(level) if level is not None else None,
+            not_sure=level is None,
+        )
         for response, answer in zip(responses, answers, strict=True)
         for position, level in answer.items()
     )

@@ -21,7 +21,7 @@ def cae_round(org, *, team=None, status=RoundStatus.CLOSED, **fields) -> Round:
     """A round of Creating Active Engagement alone (as `add_respondents`
     needs), put straight into `status` with any other field set as given."""
     create = {key: fields.pop(key) for key in ("opens_at", "closes_at", "threshold", "share_results") if key in fields}
-    round_ = RoundFactory(
+    round_ = RoundFactory.create(
         team=team or TeamFactory(organization=org), rubrics=[r for r in lbc_rubrics() if r.slug == CAE], **create
     )
     Round.objects.filter(pk=round_.pk).update(status=status, **fields)

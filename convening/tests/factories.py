@@ -6,7 +6,7 @@ from convening.models import Membership, Organization, Role, StakeholderGroup, T
 PASSWORD = "correct-horse-battery-staple"
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -21,14 +21,14 @@ class UserFactory(DjangoModelFactory):
             obj.save()
 
 
-class OrganizationFactory(DjangoModelFactory):
+class OrganizationFactory(DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
 
     name = factory.Sequence(lambda n: f"State Agency {n}")
 
 
-class MembershipFactory(DjangoModelFactory):
+class MembershipFactory(DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -37,7 +37,7 @@ class MembershipFactory(DjangoModelFactory):
     role = Role.STAKEHOLDER
 
 
-class StakeholderGroupFactory(DjangoModelFactory):
+class StakeholderGroupFactory(DjangoModelFactory[StakeholderGroup]):
     class Meta:
         model = StakeholderGroup
 
@@ -45,7 +45,7 @@ class StakeholderGroupFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Group {n}")
 
 
-class TeamFactory(DjangoModelFactory):
+class TeamFactory(DjangoModelFactory[Team]):
     class Meta:
         model = Team
 
@@ -53,7 +53,7 @@ class TeamFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Team {n}")
 
 
-class TeamMemberFactory(DjangoModelFactory):
+class TeamMemberFactory(DjangoModelFactory[TeamMember]):
     class Meta:
         model = TeamMember
 

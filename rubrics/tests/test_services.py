@@ -18,9 +18,9 @@ LBC_FILE = Path(settings.BASE_DIR) / "rubrics" / "data" / "creating-active-engag
 
 
 def export(rubric: Rubric) -> bytes:
-    return dumps(
-        rubric_to_dict(rubric_get(slug=rubric.slug, organization=rubric.organization, version=rubric.version))
-    ).encode()
+    stored = rubric_get(slug=rubric.slug, organization=rubric.organization, version=rubric.version)
+    assert stored is not None
+    return dumps(rubric_to_dict(stored)).encode()
 
 
 def test_a_new_slug_round_trips_byte_for_byte(org):

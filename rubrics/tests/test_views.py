@@ -37,7 +37,9 @@ def page_urls(slug: str) -> list[str]:
 
 def body_rows(html: str) -> list[list[str]]:
     """The text of each cell of each row of the table's body."""
-    body = re.search(r"<tbody>(.*)</tbody>", html, flags=re.S).group(1)
+    match = re.search(r"<tbody>(.*)</tbody>", html, flags=re.S)
+    assert match is not None
+    body = match.group(1)
     return [
         [" ".join(re.sub(r"<[^>]+>", "", cell).split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
         for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)

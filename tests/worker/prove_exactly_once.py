@@ -96,7 +96,8 @@ class MailSink(socketserver.ThreadingTCPServer):
 
 class SmtpHandler(socketserver.StreamRequestHandler):
     def handle(self) -> None:
-        sink: MailSink = self.server
+        sink = self.server
+        assert isinstance(sink, MailSink)
         with sink.changed:
             fault = sink.faults.popleft() if sink.faults else ""
         client_port = self.client_address[1]
@@ -278,7 +279,9 @@ class Proof:
         self.run = f"{int(time.time())}-{os.getpid()}"
         self.organization = convening_services.organization_create(name=f"Exactly-once proof {self.run}")
         self.team = convening_services.team_create(organization=self.organization, name="Mail")
-        self.group = self.organization.stakeholder_groups.first()
+        group = self.organization.stakeholder_groups.first()
+        assert group is not None  # organization_create seeds the default groups
+        self.group = group
         self.expected: list[tuple[str, object, int]] = []
         self.rubrics = list(Rubric.objects.filter(organization__isnull=True).order_by("slug"))
 
@@ -287,8 +290,9 @@ class Proof:
         record the message and enqueue its delivery when the transaction commits."""
         from django.utils import timezone
 
-        from assessments import services
+        from assessments.invitations.services import Invitee, invitations_create
         from assessments.models import SentMessage
+        from assessments.rounds.services import round_create, round_open
         from convening import services as convening_services
 
         member, _ = convening_services.team_member_add(
@@ -296,7 +300,7 @@ class Proof:
         )
         now = timezone.now()
         # Opening in the future keeps beat's rounds_tick away from it; the round is opened by hand right after.
-        round_ = services.round_create(
+        round_ = round_create(
             team=self.team,
             name=label,
             rubrics=self.rubrics,
@@ -304,10 +308,8 @@ class Proof:
             closes_at=now + timedelta(days=30),
             threshold=5,
         )
-        services.invitations_create(
-            round=round_, invitees=[services.Invitee(user=member.user, stakeholder_group=self.group)]
-        )
-        services.round_open(round=round_)
+        invitations_create(round=round_, invitees=[Invitee(user=member.user, stakeholder_group=self.group)])
+        round_open(round=round_)
         message = SentMessage.objects.get(invitation__round=round_)
         log(f"{label}: queued SentMessage {message.pk} to {message.recipient}")
         return message
@@ -323,9 +325,8 @@ class Proof:
     def kill_the_sender(self, label: str, message, stage: str) -> float:
         from assessments.models import MessageStatus
 
-        holding = wait_until(
-            f"the worker to reach {stage}", lambda: self.sink.find(kind="holding", to=message.recipient)
-        )[0]
+        found = wait_until(f"the worker to reach {stage}", lambda: self.sink.find(kind="holding", to=message.recipient))
+        holding = found[0]  # type: ignore[index]  # find() answers a list of events
         pid = self.worker.process_with_connection_from(holding["client_port"], self.sink.port)
         if pid is None:
             raise ProofFailed(f"{label}: no pool process of the worker holds the SMTP connection")

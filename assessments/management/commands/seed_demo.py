@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -316,7 +317,7 @@ class Command(BaseCommand):
             "--force", action="store_true", help="Run even though DEBUG is off (never on a real server)."
         )
 
-    def handle(self, *args: object, force: bool = False, **options: object) -> None:
+    def handle(self, *args: Any, force: bool = False, **options: object) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates accounts with a published password, so it runs only with DEBUG=true. "
@@ -373,8 +374,8 @@ class Command(BaseCommand):
         rows.append((ADMIN_EMAIL, PASSWORD, "Site administrator (Django admin at /admin/)"))
         widths = [max(len(row[column]) for row in rows) for column in range(2)]
         self.stdout.write(self.style.SUCCESS(f"Demo data is ready. Open {URL} and log in as:"))
-        for email, password, role in rows:
-            self.stdout.write(f"  {email:<{widths[0]}}  {password:<{widths[1]}}  {role}")
+        for email, password, description in rows:
+            self.stdout.write(f"  {email:<{widths[0]}}  {password:<{widths[1]}}  {description}")
 
 
 @contextmanager
@@ -510,11 +511,11 @@ def _past_round(
         _rate(invitation, drawn)
         submitted_at = spec.opens_at + timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 8))
         response_submit(invitation=invitation, now=submitted_at)
-    for number, (group, drawn) in enumerate(on_paper, start=1):
+    for number, (paper_group, drawn) in enumerate(on_paper, start=1):
         paper_response_create(
             round=round_,
             respondent_code=f"P-{number:03d}",
-            stakeholder_group=group,
+            stakeholder_group=paper_group,
             answers=drawn,
             entered_by=facilitator,
         )
@@ -533,7 +534,7 @@ def _past_round(
                     rationale=standing.rationale,
                     recorded_by=facilitator,
                 )
-            if ref in spec.steps:
+            if ref in spec.steps and standing.consensus is not None:
                 target = levels[min(standing.consensus + 1, len(levels))]
                 action_plan_set_target(round=round_, key_action=key_action, target_level=target)
             for step in spec.steps.get(ref, []):

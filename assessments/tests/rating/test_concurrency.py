@@ -68,7 +68,7 @@ def key_actions(round_):
     return list(KeyAction.objects.filter(rubric__round_rubrics__round=round_).order_by("rubric__slug", "position"))
 
 
-def save(invitation, key_action, position: int) -> Callable[[], Rating]:
+def save(invitation, key_action, position: int) -> Callable[[], tuple[int, int]]:
     level_id = key_action.rubric.levels.get(position=position).pk
     return lambda: rating_save(
         invitation=invitation, key_action_id=key_action.pk, level_id=level_id, not_sure=False, evidence=""

@@ -402,7 +402,7 @@ def test_submit_in_a_closed_round_is_409(participant, open_round):
 @pytest.fixture
 def round_of(team):
     def make(size: int):
-        round_ = RoundFactory(team=team, rubrics=[rubric_with(organization=team.organization, key_actions=size)])
+        round_ = RoundFactory.create(team=team, rubrics=[rubric_with(organization=team.organization, key_actions=size)])
         round_open(round=round_)
         (invitation,) = invite(round_)
         client = Client()

@@ -47,7 +47,9 @@ def _comments_on_page(html: str) -> list[str]:
 
 def _evidence_block(html: str, round_, position=1) -> str:
     """The evidence part of one key action's card on the results page."""
-    card = re.search(rf'<section id="ka-{key_action(round_, position).pk}".*?</section>', html, re.DOTALL).group(0)
+    found = re.search(rf'<section id="ka-{key_action(round_, position).pk}".*?</section>', html, re.DOTALL)
+    assert found is not None
+    card = found.group(0)
     return text_of(card[card.index("Evidence and comments") :])
 
 
