@@ -9,11 +9,7 @@ from datetime import datetime
 from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
 
-from assessments.models import (
-    Round,
-    RoundRubric,
-    RoundStatus,
-)
+from assessments.models import Round, RoundRubric, RoundStatus
 from convening.models import Organization, Team
 from rubrics.models import KeyAction, Level, Rubric
 

@@ -15,13 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from assessments.models import (
-    Consensus,
-    Rating,
-    Round,
-    RoundRubric,
-    RoundStatus,
-)
+from assessments.models import Consensus, Rating, Round, RoundRubric, RoundStatus
 from assessments.results.aggregation import median_of
 from convening.models import Team
 from rubrics.models import KeyAction, Level, Rubric

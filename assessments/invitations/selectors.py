@@ -14,14 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assessments.models import (
-    Invitation,
-    MessageKind,
-    MessageStatus,
-    Round,
-    RoundStatus,
-    SentMessage,
-)
+from assessments.models import Invitation, MessageKind, MessageStatus, Round, RoundStatus, SentMessage
 from assessments.rounds.selectors import invitation_has_rating
 from convening import people_csv
 from convening.models import StakeholderGroup, TeamMember

@@ -14,13 +14,7 @@ from django.utils.translation import gettext as _
 
 from assessments.exceptions import StateConflict
 from assessments.mail.services import messages_queue
-from assessments.models import (
-    Invitation,
-    MessageKind,
-    Round,
-    RoundStatus,
-    SentMessage,
-)
+from assessments.models import Invitation, MessageKind, Round, RoundStatus, SentMessage
 from convening import people_csv
 from convening import services as convening_services
 from convening.models import StakeholderGroup, TeamMember, User

@@ -15,9 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from assessments.access import get_invitation_for, get_round_for, remember_participation
-from assessments.models import (
-    Round,
-)
+from assessments.models import Round
 from assessments.web import act
 from convening import people_csv
 from convening.forms import TeamMembersConfirmForm, TeamMembersImportForm

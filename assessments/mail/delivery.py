@@ -14,10 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from assessments.invitations.selectors import invitation_link_path
-from assessments.models import (
-    MessageStatus,
-    SentMessage,
-)
+from assessments.models import MessageStatus, SentMessage
 
 
 def _render_message(message: SentMessage) -> EmailMultiAlternatives:

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from assessments.models import (
-    Invitation,
-    SentMessage,
-)
+from assessments.models import Invitation, SentMessage
 
 from .tasks import deliver_message
 

@@ -15,11 +15,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from assessments.models import (
-    EVIDENCE_MAX_LENGTH,
-    Response,
-    Round,
-)
+from assessments.models import EVIDENCE_MAX_LENGTH, Response, Round
 from convening.models import StakeholderGroup
 from rubrics.models import KeyAction, Level, Rubric
 

@@ -12,12 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assessments.exceptions import StateConflict
-from assessments.models import (
-    Rating,
-    Response,
-    Round,
-    RoundStatus,
-)
+from assessments.models import Rating, Response, Round, RoundStatus
 from convening.models import StakeholderGroup, User
 from convening.selectors import stakeholder_groups_for
 

@@ -13,9 +13,7 @@ from django.utils.translation import ngettext
 
 from assessments.access import get_round_for
 from assessments.exceptions import StateConflict
-from assessments.models import (
-    EVIDENCE_MAX_LENGTH,
-)
+from assessments.models import EVIDENCE_MAX_LENGTH
 from assessments.rounds.selectors import rubrics_to_rate
 from convening.selectors import stakeholder_groups_for
 from convening.web import AuthenticatedHttpRequest

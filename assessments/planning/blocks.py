@@ -4,9 +4,7 @@ that htmx swaps in alone after a record."""
 from __future__ import annotations
 
 from assessments.access import ResultsAccess
-from assessments.models import (
-    EVIDENCE_MAX_LENGTH,
-)
+from assessments.models import EVIDENCE_MAX_LENGTH
 from rubrics.models import KeyAction
 
 

@@ -9,13 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from assessments.models import (
-    ActionPlan,
-    ActionStep,
-    Consensus,
-    Round,
-    StepStatus,
-)
+from assessments.models import ActionPlan, ActionStep, Consensus, Round, StepStatus
 from assessments.results.computation import KeyActionResult
 from rubrics.models import Descriptor, KeyAction, Level
 

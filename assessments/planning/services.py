@@ -11,15 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assessments.exceptions import StateConflict
-from assessments.models import (
-    ActionPlan,
-    ActionStep,
-    Consensus,
-    Round,
-    RoundRubric,
-    RoundStatus,
-    StepStatus,
-)
+from assessments.models import ActionPlan, ActionStep, Consensus, Round, RoundRubric, RoundStatus, StepStatus
 from assessments.results.computation import round_results
 from convening.models import User
 from rubrics.models import KeyAction, Level

@@ -16,11 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.access import ResultsAccess, get_key_action_for, get_step_for, results_view
 from assessments.exceptions import StateConflict
-from assessments.models import (
-    ActionStep,
-    Round,
-    StepStatus,
-)
+from assessments.models import ActionStep, Round, StepStatus
 from assessments.results.cache import round_results_cached
 from assessments.results.presentation import median_text
 from assessments.results.views import results_page

@@ -14,15 +14,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import (
-    EVIDENCE_MAX_LENGTH,
-    Invitation,
-    Rating,
-    Response,
-    Round,
-    RoundRubric,
-    RoundStatus,
-)
+from assessments.models import EVIDENCE_MAX_LENGTH, Invitation, Rating, Response, Round, RoundRubric, RoundStatus
 from rubrics.models import KeyAction, Level
 
 

@@ -13,11 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.exceptions import StateConflict
-from assessments.models import (
-    Invitation,
-    Response,
-    RoundStatus,
-)
+from assessments.models import Invitation, Response, RoundStatus
 from assessments.rounds.selectors import round_key_action_ids
 from rubrics.models import KeyAction, Level
 

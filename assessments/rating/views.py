@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,12 +17,7 @@ from django.views.decorators.http import require_POST
 
 from assessments.access import get_participation_for, participant_of
 from assessments.exceptions import StateConflict
-from assessments.models import (
-    EVIDENCE_MAX_LENGTH,
-    Invitation,
-    Rating,
-    RoundStatus,
-)
+from assessments.models import EVIDENCE_MAX_LENGTH, Invitation, RoundStatus
 from assessments.rounds.selectors import round_key_action_ids
 from convening.web import AuthenticatedHttpRequest
 
@@ -34,14 +28,7 @@ from .selectors import open_participations, rating_form_data
 
 @login_required
 def my_rounds(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rated = (
-        Rating.objects.filter(response__invitation=OuterRef("pk"))
-        .filter(Q(level__isnull=False) | Q(not_sure=True))
-        .values("response__invitation")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    participations = open_participations(user=request.user).annotate(rated_count=Subquery(rated))
+    participations = open_participations(user=request.user)
     return render(request, "assessments/my_rounds.html", {"participations": participations})
 
 

@@ -7,12 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from assessments.models import (
-    Rating,
-    ReportExport,
-    Response,
-    Round,
-)
+from assessments.models import Rating, ReportExport, Response, Round
 from assessments.results.computation import RoundResults
 
 

@@ -9,13 +9,7 @@ from dataclasses import replace
 from django.core.cache import cache
 from django.db import connection
 
-from assessments.models import (
-    Consensus,
-    Invitation,
-    Response,
-    Round,
-    RoundStatus,
-)
+from assessments.models import Consensus, Invitation, Response, Round, RoundStatus
 from convening.models import StakeholderGroup
 
 from .computation import RoundResults, round_results

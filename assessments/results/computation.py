@@ -10,13 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
-from assessments.models import (
-    Consensus,
-    Invitation,
-    Rating,
-    Response,
-    Round,
-)
+from assessments.models import Consensus, Invitation, Rating, Response, Round
 from rubrics.models import KeyAction, Level, Rubric
 
 from .aggregation import Stats, stats_from_counts, suppressed_groups

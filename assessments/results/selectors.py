@@ -6,11 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
-from assessments.models import (
-    Rating,
-    Response,
-    Round,
-)
+from assessments.models import Rating, Response, Round
 from rubrics.models import KeyAction
 
 from .computation import RoundResults

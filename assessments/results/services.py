@@ -6,10 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assessments.exceptions import StateConflict
-from assessments.models import (
-    Round,
-    RoundStatus,
-)
+from assessments.models import Round, RoundStatus
 
 
 @transaction.atomic

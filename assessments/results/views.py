@@ -15,9 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.access import ResultsAccess, get_key_action_for, get_round_for, results_view
 from assessments.exceptions import StateConflict
-from assessments.models import (
-    StepStatus,
-)
+from assessments.models import StepStatus
 from assessments.planning.blocks import consensus_context
 from assessments.planning.forms import ConsensusForm
 from assessments.planning.selectors import consensus_history, open_steps_from_previous_rounds

@@ -8,12 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from assessments.models import (
-    Invitation,
-    Rating,
-    Response,
-    Round,
-)
+from assessments.models import Invitation, Rating, Response, Round
 from convening.models import Team
 from rubrics.models import Descriptor, KeyAction, Level, Rubric
 

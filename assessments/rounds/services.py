@@ -15,13 +15,7 @@ from django.utils.translation import gettext as _
 from assessments.exceptions import StateConflict
 from assessments.invitations.selectors import unsent_invitations
 from assessments.mail.services import messages_queue
-from assessments.models import (
-    MIN_THRESHOLD,
-    MessageKind,
-    Round,
-    RoundRubric,
-    RoundStatus,
-)
+from assessments.models import MIN_THRESHOLD, MessageKind, Round, RoundRubric, RoundStatus
 from convening.models import Team, User
 from rubrics.models import Rubric
 from rubrics.services import rubric_freeze

@@ -21,11 +21,7 @@ from django.views.decorators.http import require_POST
 from assessments.access import get_round_for, get_round_with_capabilities_for
 from assessments.invitations import services as invitation_services
 from assessments.invitations.selectors import round_invitees
-from assessments.models import (
-    Round,
-    RoundStatus,
-    StepStatus,
-)
+from assessments.models import Round, RoundStatus, StepStatus
 from assessments.planning.selectors import open_steps_from_previous_rounds
 from assessments.web import act, local_time
 from convening.access import Capability, get_team_for, get_team_with_capabilities_for

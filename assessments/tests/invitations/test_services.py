@@ -5,9 +5,7 @@ from assessments.invitations.selectors import invitation_from_token
 from assessments.invitations.services import Invitee, invitation_resend, invitation_revoke, invitations_create
 from assessments.invitations.tokens import make_token
 from assessments.models import Invitation
-from assessments.rounds.services import (
-    round_close,
-)
+from assessments.rounds.services import round_close
 from assessments.tests.factories import invite
 
 pytestmark = pytest.mark.django_db

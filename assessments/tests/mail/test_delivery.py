@@ -6,11 +6,7 @@ from assessments.invitations.services import invitation_resend
 from assessments.mail.delivery import message_deliver
 from assessments.models import Invitation, MessageKind, MessageStatus, SentMessage
 from assessments.rating.services import response_submit
-from assessments.rounds.services import (
-    round_close,
-    round_open,
-    round_remind,
-)
+from assessments.rounds.services import round_close, round_open, round_remind
 from assessments.tests.factories import answer_all, invite
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,7 @@ from assessments.models import Rating, Response
 from assessments.rating.autosave import Participant, rating_autosave
 from assessments.rating.services import rating_save, response_submit
 from assessments.rounds.selectors import round_progress
-from assessments.rounds.services import (
-    round_close,
-    round_open,
-)
+from assessments.rounds.services import round_close, round_open
 from assessments.tests.factories import RoundFactory, answer_all, invite
 from convening.models import StakeholderGroup
 from rubrics.models import KeyAction, Level, Rubric

@@ -14,15 +14,7 @@ from assessments.paper.checks import PaperAnswer
 from assessments.paper.services import paper_response_create
 from assessments.tests.factories import RoundFactory, lbc_rubrics
 from assessments.tests.results.test_results import add_respondents
-from assessments.tests.results_helpers import (
-    CAE,
-    assert_page_rules,
-    cae_round,
-    invite_to,
-    key_action,
-    text_of,
-    url,
-)
+from assessments.tests.results_helpers import CAE, assert_page_rules, cae_round, invite_to, key_action, text_of, url
 from convening.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

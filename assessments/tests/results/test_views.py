@@ -9,15 +9,7 @@ from assessments.models import Rating, Round, RoundStatus
 from assessments.results.computation import round_results
 from assessments.results.exchange import results_as_json
 from assessments.tests.results.test_results import add_respondents, spread
-from assessments.tests.results_helpers import (
-    assert_page_rules,
-    cae_round,
-    invite_to,
-    key_action,
-    row_of,
-    text_of,
-    url,
-)
+from assessments.tests.results_helpers import assert_page_rules, cae_round, invite_to, key_action, row_of, text_of, url
 from convening.models import Role
 from convening.tests.factories import MembershipFactory, UserFactory
 
