@@ -16,9 +16,6 @@ from django.views.i18n import set_language
 from . import people_csv, services
 from .access import (
     SESSION_ORGANIZATION_KEY,
-    current_capabilities,
-    current_organization,
-    current_roles,
     get_current_organization_for,
     get_organization_for,
     get_stakeholder_group_for,
@@ -36,7 +33,7 @@ from .forms import (
     TeamMembersConfirmForm,
     TeamMembersImportForm,
 )
-from .models import Role, Team
+from .models import Team
 from .selectors import (
     memberships_for,
     stakeholder_groups_for,
@@ -48,25 +45,6 @@ from .selectors import (
 from .web import AuthenticatedHttpRequest, saved
 
 MEMBERS_PER_PAGE = 100
-
-
-def _role_labels(roles: set[str]) -> list[str]:
-    return [str(role.label) for role in Role if role in roles]
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    organization = current_organization(request)
-    roles = current_roles(request)
-    capabilities = current_capabilities(request)
-    teams = teams_for(organization=organization) if organization and "team.read" in capabilities else None
-    context = {
-        "organization": organization,
-        "capabilities": capabilities,
-        "role_labels": _role_labels(roles),
-        "teams": teams,
-    }
-    return render(request, "convening/home.html", context)
 
 
 # Outside ATOMIC_REQUESTS' transaction: when the database is down, opening that

@@ -27,25 +27,6 @@ def test_team_list(client, facilitator, org, groups, teams, django_assert_num_qu
     assert response.content.decode().count('<th scope="row">') == teams
 
 
-@pytest.mark.parametrize("teams", [2, 20])
-def test_home_of_a_facilitator(client, facilitator, org, teams, django_assert_num_queries):
-    TeamFactory.create_batch(teams, organization=org)
-    client.force_login(facilitator)
-    # session, user, SAVEPOINT, current organization, roles there,
-    # organizations for the switcher, teams with member counts, RELEASE.
-    with django_assert_num_queries(8):
-        response = client.get(reverse("home"))
-    assert response.content.decode().count("/teams/") >= teams
-
-
-def test_home_of_a_stakeholder(client, stakeholder, django_assert_num_queries):
-    client.force_login(stakeholder)
-    # session, user, SAVEPOINT, current organization, roles there,
-    # organizations for the switcher, RELEASE: no teams.
-    with django_assert_num_queries(7):
-        client.get(reverse("home"))
-
-
 @pytest.mark.parametrize(("members", "extra_groups"), [(3, 0), (30, 10)])
 def test_team_detail(client, facilitator, team, groups, members, extra_groups, django_assert_num_queries):
     more = [StakeholderGroupFactory(organization=team.organization) for _ in range(extra_groups)]

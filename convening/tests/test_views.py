@@ -63,23 +63,7 @@ def test_a_stale_choice_falls_back_to_an_organization_of_ones_own(client, facili
     assert "Demo State Agency" in client.get(reverse("home")).content.decode()
 
 
-# Home and profile
-
-
-def test_home_of_a_facilitator_lists_the_teams(as_facilitator, team):
-    page = _text(as_facilitator.get(reverse("home")))
-    assert "You are working in Demo State Agency." in page
-    assert "Your role: Facilitator." in page
-    assert reverse("convening:team_detail", args=[team.pk]) in page
-    assert reverse("convening:team_create") in page
-
-
-def test_home_of_a_stakeholder_explains_what_comes(client, stakeholder, team):
-    client.force_login(stakeholder)
-    page = _text(client.get(reverse("home")))
-    assert "Your rounds will appear here." in page
-    assert team.name not in page
-    assert reverse("convening:team_list") not in page
+# Profile (the home page is assessments' now: assessments/tests/home/)
 
 
 def test_profile_lists_organizations_and_roles_and_saves(client, facilitator, other_org):
