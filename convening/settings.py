@@ -109,6 +109,11 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # Rate limits (invitation links) need a cache shared by every web process:
 # Redis in production (CACHE_URL). A single debug process may count locally.
 RATELIMIT_USE_CACHE = "default"
+# With the cache unreachable nothing can be counted: a failed link look-up is
+# then answered (404, saying why) rather than refused, as valid links always
+# are. The cache backend (convening/cache.py) degrades instead of raising, with
+# short socket timeouts of its own (overridable in CACHE_URL's query string).
+RATELIMIT_FAIL_OPEN = True
 # Every request of a signed-in person or a personal link reads its session:
 # from the shared cache, with the database behind it, that read costs no
 # query. A per-process cache (locmem) is not shared, so a session ended in one

@@ -1,6 +1,9 @@
+import secrets
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
@@ -54,7 +57,10 @@ MEMBERS_PER_PAGE = 100
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     """For load balancers and orchestrators: 200 when the database (and the
-    broker, where one is configured) answers, 503 otherwise."""
+    broker, where one is configured) answers, 503 otherwise. A shared cache
+    that does not answer is reported ("degraded") but still 200: the site
+    works without it (see convening/cache.py), and a load balancer that took
+    every web process out for it would turn a slowdown into an outage."""
     checks: dict[str, str] = {}
     healthy = True
     try:
@@ -72,7 +78,22 @@ def healthz(request: HttpRequest) -> HttpResponse:
         except Exception:  # noqa: BLE001
             checks["broker"] = "error"
             healthy = False
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    if not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):  # a process's own memory is never down
+        # Our Redis backend misses instead of raising, so the probe is a write read back. `add`, not `set`:
+        # a skipped add leaves nothing to undo once the cache is back.
+        probe = secrets.token_hex(8)
+        try:
+            answers = cache.add(f"healthz:{probe}", probe, timeout=10) and cache.get(f"healthz:{probe}") == probe
+        except Exception:  # noqa: BLE001 — another backend may raise; that is the same answer
+            answers = False
+        checks["cache"] = "ok" if answers else "error"
+    if not healthy:
+        status = "error"
+    elif checks.get("cache") == "error":
+        status = "degraded"
+    else:
+        status = "ok"
+    return JsonResponse({"status": status, **checks}, status=200 if healthy else 503)
 
 
 @require_POST
