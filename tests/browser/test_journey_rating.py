@@ -33,6 +33,7 @@ LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 RUBRIC = "Creating Active Engagement"
 NOT_SURE = "not sure"
 EVIDENCE = "We met monthly with families and educators."
+PHONE_WIDTH = 768  # Bootstrap's md breakpoint: below it the rating page shows one key action at a time
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ INVITEES = [
 WORDS = {
     "en": {
         "saved": "Saved",
+        "next": "Next",
         "not_sure": "Not sure",
         "rated": "{rated} of {total} rated",
         "submit": "Submit my ratings",
@@ -64,6 +66,7 @@ WORDS = {
     },
     "es": {
         "saved": "Guardado",
+        "next": "Siguiente",
         "not_sure": "No estoy seguro/a",
         "rated": "{rated} de {total} calificadas",
         "submit": "Enviar mis calificaciones",
@@ -199,6 +202,12 @@ def _rate(page, live_server, invitee: Invitee, link_path: str, key_action_pks: l
     for index, (key_action_pk, level) in enumerate(zip(key_action_pks, invitee.levels, strict=True)):
         first_radio = page.locator(_radio_id(key_action_pk, 1))
         if index:
+            if invitee.width < PHONE_WIDTH:
+                # A phone shows one key action at a time (static/js/rate-steps.js): Tab on to
+                # Next and press it; the focus lands on the next key action's legend.
+                _tab_to(page, page.locator("#step-nav").get_by_role("button", name=words["next"], exact=True))
+                page.keyboard.press("Enter")
+                expect(page.locator(f"#ka-{key_action_pk} > legend")).to_be_focused()
             page.keyboard.press("Tab")  # to this fieldset's radio group
         expect(first_radio).to_be_focused()
         # One key at a time, each save awaited before the next key.
