@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,10 @@ from .models import ActionStep, Invitation, ReportExport, Round, RoundStatus
 from .rating.autosave import Participant
 from .web import problem_page
 
-SESSION_PARTICIPATIONS_KEY = "participations"
+# Round id → [invitation id, hash of the link that granted it]: one person per
+# round and session. (The key is new with that rule: sessions that kept a list
+# of every invitation granted, under "participations", grant nothing.)
+SESSION_PARTICIPATIONS_KEY = "participation_grants"
 
 
 def get_round_for(user: User, pk: int, *, need: Capability) -> Round:
@@ -90,30 +92,58 @@ def get_report_for(user: User, pk: int) -> ReportExport:
 
 def remember_participation(request: HttpRequest, invitation: Invitation) -> None:
     """Opening a personal link grants this browser session that one
-    invitation, and nothing else: no login, no other page."""
-    participations = set(request.session.get(SESSION_PARTICIPATIONS_KEY, []))
-    participations.add(invitation.pk)
-    request.session[SESSION_PARTICIPATIONS_KEY] = sorted(participations)
+    invitation for its round, in place of any earlier grant for the round
+    (a family computer, a kiosk at a meeting), and nothing else: no login,
+    no other page. The grant holds the link's hash, so a new link or a
+    revocation ends it on the next request."""
+    grants = dict(request.session.get(SESSION_PARTICIPATIONS_KEY, {}))
+    grants[str(invitation.round_id)] = [invitation.pk, invitation.token_hash]
+    request.session[SESSION_PARTICIPATIONS_KEY] = grants
 
 
-def participant_of(request: HttpRequest) -> Participant:
-    """Who is answering, as the session shows it, for the autosave statement
-    (which checks the grant itself)."""
+def forget_participation(request: HttpRequest, round_pk: int) -> None:
+    grants = dict(request.session.get(SESSION_PARTICIPATIONS_KEY, {}))
+    if grants.pop(str(round_pk), None) is not None:
+        request.session[SESSION_PARTICIPATIONS_KEY] = grants
+
+
+def _grant(request: HttpRequest, round_pk: int) -> tuple[int, str] | None:
+    grant = request.session.get(SESSION_PARTICIPATIONS_KEY, {}).get(str(round_pk))
+    return (int(grant[0]), str(grant[1])) if grant else None
+
+
+def participant_of(request: HttpRequest, round_pk: int, *, page_invitation_id: int | None) -> Participant:
+    """Who answers the round in this session, for the autosave statement
+    (which checks the grant itself): the invitee whose link was opened here,
+    or else the signed-in person; in either case only for the invitation the
+    page was made for, so a page left open from another grant writes nothing."""
+    grant = _grant(request, round_pk)
+    if grant is not None:
+        invitation_id = grant[0] if page_invitation_id in (None, grant[0]) else None
+        return Participant(invitation_id=invitation_id, token_hash=grant[1])
     user_id = request.user.pk if request.user.is_authenticated else None
-    return Participant(tuple(request.session.get(SESSION_PARTICIPATIONS_KEY, [])), user_id)
+    return Participant(invitation_id=page_invitation_id, user_id=user_id)
 
 
 def get_participation_for(request: HttpRequest, round_pk: int) -> Invitation:
-    """The invitation through which this visitor rates the round: their own
-    (signed in), or one granted to the session by a personal link. Anything
-    else answers 404, whether the round exists or not."""
+    """The one invitation through which this visitor rates the round: the
+    one a personal link granted to the session (while that link still
+    works), or else their own when signed in. A signed-in person who opened
+    someone else's link rates as that invitee only. Anything else answers
+    404, whether the round exists or not."""
     invitations = Invitation.objects.select_related(
         "round__team", "round__organization", "user", "stakeholder_group"
     ).filter(round_id=round_pk, revoked_at__isnull=True)
-    granted = Q(pk__in=request.session.get(SESSION_PARTICIPATIONS_KEY, []))
-    if request.user.is_authenticated:
-        granted |= Q(user=request.user)
-    invitation = invitations.filter(granted).first()
+    grant = _grant(request, round_pk)
+    if grant is not None:
+        invitation = invitations.filter(pk=grant[0], token_hash=grant[1]).first()
+        if invitation is None:
+            # The link was replaced or withdrawn: the grant ends here.
+            forget_participation(request, round_pk)
+    elif request.user.is_authenticated:
+        invitation = invitations.filter(user=request.user).first()
+    else:
+        invitation = None
     if invitation is None:
         raise Http404
     return invitation

@@ -163,6 +163,11 @@ class Rating(models.Model):
     level = models.ForeignKey(Level, null=True, blank=True, on_delete=models.PROTECT, related_name="ratings")
     not_sure = models.BooleanField(_("not sure"), default=False)
     evidence = models.TextField(_("evidence"), blank=True, max_length=EVIDENCE_MAX_LENGTH)
+    # How many times each part was written: a page writes a part only over the
+    # version it showed, so a stale tab or a late request never overwrites a
+    # newer answer (see rating.autosave.AnswerChange).
+    level_version = models.PositiveIntegerField(default=0)
+    evidence_version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -25,6 +25,8 @@ SETUP = json.loads(open(os.environ["BENCH_TOKENS"]).read())  # noqa: SIM115 — 
 _next_stakeholder = itertools.count()
 _lock = threading.Lock()
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# The version each answer was shown at: the page's script writes a level only over it.
+LEVEL_VERSION = re.compile(r'name="ka-(\d+)-level-version" value="(\d+)"')
 
 
 class SourceAddressAdapter(HTTPAdapter):
@@ -54,16 +56,29 @@ class _Stakeholder(HttpUser):
         with self.client.get(url, name=name, catch_response=True) as response:
             if response.status_code != 200 or "ka-" not in response.text:
                 response.failure(f"rating page: {response.status_code}")
+                return
+            self.versions = {int(pk): int(version) for pk, version in LEVEL_VERSION.findall(response.text)}
 
     def save_one(self) -> None:
+        """As the page's script saves a level: over the version last confirmed."""
         key_action = random.choice(SETUP["key_actions"])
         level = random.choice(key_action["levels"] + ["not_sure"])
-        self.client.post(
-            f"/rounds/{SETUP['round']}/rate/{key_action['id']}/",
-            data={f"ka-{key_action['id']}-level": level},
-            headers={"HX-Request": "true", "X-CSRFToken": self.client.cookies.get("csrftoken", "")},
+        pk = key_action["id"]
+        with self.client.post(
+            f"/rounds/{SETUP['round']}/rate/{pk}/",
+            data={f"ka-{pk}-level": level, f"ka-{pk}-level-version": self.versions.get(pk, 0)},
+            headers={"Accept": "application/json", "X-CSRFToken": self.client.cookies.get("csrftoken", "")},
             name="autosave",
-        )
+            catch_response=True,
+        ) as response:
+            if response.status_code == 409 and response.json().get("conflict"):
+                # Another user shares this invitee (more users than invitees): take the stored version.
+                self.versions[pk] = response.json()["stored"]["level_version"]
+                response.success()
+            elif response.status_code != 200:
+                response.failure(f"autosave: {response.status_code}")
+            else:
+                self.versions[pk] = response.json()["level_version"]
 
 
 class StakeholderUser(_Stakeholder):

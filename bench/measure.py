@@ -172,11 +172,14 @@ def main() -> None:
         key_action = invitation.round.rubrics.earliest("round_rubrics__position").key_actions.earliest("position")
         level = key_action.rubric.levels.earliest("position")
 
+        version = [0]
+
         def autosave():
-            response = stakeholder.post(
-                f"{rate_url}{key_action.pk}/", {f"ka-{key_action.pk}-level": level.pk}, HTTP_HX_REQUEST="true"
-            )
+            # As the page's script saves a level: over the version last confirmed.
+            data = {f"ka-{key_action.pk}-level": level.pk, f"ka-{key_action.pk}-level-version": version[0]}
+            response = stakeholder.post(f"{rate_url}{key_action.pk}/", data, HTTP_ACCEPT="application/json")
             assert response.status_code == 200, response.status_code
+            version[0] = response.json()["level_version"]
 
         figures["autosave"] = measured("autosave", autosave, args.runs, plans)
         if args.profile_slowest:

@@ -9,20 +9,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from assessments.access import get_participation_for, participant_of
+from assessments.access import forget_participation, get_participation_for, participant_of
 from assessments.exceptions import StateConflict
-from assessments.models import EVIDENCE_MAX_LENGTH, Invitation, RoundStatus
+from assessments.models import EVIDENCE_MAX_LENGTH, Invitation, Rating, RoundStatus
 from assessments.rounds.selectors import round_key_action_ids
 from convening.web import AuthenticatedHttpRequest
 
 from . import services
-from .autosave import rating_autosave
+from .autosave import AnswerChange, rating_autosave
 from .selectors import open_participations, rating_form_data
 
 
@@ -32,42 +32,119 @@ def my_rounds(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "assessments/my_rounds.html", {"participations": participations})
 
 
-def _posted_rating(request: HttpRequest, key_action_pk: int) -> dict | None:
-    """The answer to one key action in a POST, or None when the form holds no
-    field of it."""
-    level_field, evidence_field = f"ka-{key_action_pk}-level", f"ka-{key_action_pk}-evidence"
-    if level_field not in request.POST and evidence_field not in request.POST:
-        return None
-    level = request.POST.get(level_field, "")
+def _page_invitation(request: HttpRequest) -> int | None:
+    """The invitation the posting page was made for (its hidden `invitation` field)."""
+    value = request.POST.get("invitation", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def _participation_of_page(request: HttpRequest, round_pk: int) -> Invitation:
+    """The session's participation, provided the posting page was made for
+    it: a page left open from an earlier grant (another person's link, or a
+    link since replaced) writes nothing."""
+    invitation = get_participation_for(request, round_pk)
+    posted = _page_invitation(request)
+    if posted is not None and posted != invitation.pk:
+        raise StateConflict(
+            _("This page was opened for someone else’s answers. Reload it to see whose answers you are giving.")
+        )
+    return invitation
+
+
+def _posted_level(value: str) -> tuple[int | None, bool]:
+    """(level id, not sure) from a posted radio value."""
     # ASCII digits only ("²" passes isdigit() but not int()), and few enough
     # for a database id: anything else is bad input, not a crash.
-    if level not in ("", "not_sure") and not (level.isascii() and level.isdigit() and len(level) <= 18):
-        raise ValidationError(_("Choose one of the levels shown."))
+    if value == "not_sure":
+        return None, True
+    if value == "":
+        return None, False
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value), False
+    raise ValidationError(_("Choose one of the levels shown."))
+
+
+def _posted_version(request: HttpRequest, name: str) -> int | None:
+    value = request.POST.get(name)
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 9):
+        raise ValidationError(_("This page is out of date. Reload it: everything saved is kept."))
+    return int(value)
+
+
+def _posted_change(request: HttpRequest, key_action_pk: int) -> AnswerChange | None:
+    """What a POST changes of one key action's answer, or None when it
+    changes nothing. A part is written when the POST carries the version it
+    was based on (`ka-<id>-level-version`, `ka-<id>-evidence-version`), and,
+    for the form posted without JavaScript, only when its value differs from
+    the one the page was loaded with (`ka-<id>-level-initial`, …): a page
+    left open never writes back what it merely showed."""
+    prefix = f"ka-{key_action_pk}"
+    changed: dict[str, Any] = {}
+    for part in ("level", "evidence"):
+        base = _posted_version(request, f"{prefix}-{part}-version")
+        value = request.POST.get(f"{prefix}-{part}", "")
+        initial = request.POST.get(f"{prefix}-{part}-initial")
+        if base is None or (initial is not None and value.strip() == initial.strip()):
+            continue
+        changed[part] = (value, base)
+    if not changed:
+        return None
+    level_value, level_base = changed.get("level", ("", None))
+    level_id, not_sure = _posted_level(level_value)
+    evidence, evidence_base = changed.get("evidence", ("", None))
+    return AnswerChange(
+        key_action_id=key_action_pk,
+        level_id=level_id,
+        not_sure=not_sure,
+        evidence=evidence,
+        writes_level="level" in changed,
+        writes_evidence="evidence" in changed,
+        level_base=level_base,
+        evidence_base=evidence_base,
+    )
+
+
+def _shown(rating: Rating | None) -> dict[str, Any]:
+    """One stored answer as the page shows it, with the versions it is based on."""
+    level = "not_sure" if rating and rating.not_sure else str(rating.level_id) if rating and rating.level_id else ""
     return {
-        "level_id": int(level) if level.isdigit() else None,
-        "not_sure": level == "not_sure",
-        "evidence": request.POST.get(evidence_field, ""),
+        "level_id": rating.level_id if rating else None,
+        "not_sure": bool(rating and rating.not_sure),
+        "evidence": rating.evidence if rating else "",
+        "level_initial": level,
+        "evidence_initial": rating.evidence if rating else "",
+        "level_version": rating.level_version if rating else 0,
+        "evidence_version": rating.evidence_version if rating else 0,
     }
 
 
-def _rating_page(request: HttpRequest, invitation: Invitation, *, status: int = 200, errors=None, posted=None):
+def _rating_page(
+    request: HttpRequest,
+    invitation: Invitation,
+    *,
+    status: int = 200,
+    errors: dict[int, str] | None = None,
+    posted: dict[int, AnswerChange] | None = None,
+) -> HttpResponse:
     """Renders the form; after a refused POST the posted answers are shown
-    again (with their errors) instead of the saved ones, so nothing typed is lost."""
+    again (with their errors) instead of the saved ones, so nothing typed is
+    lost, except where the answer changed elsewhere: there the stored answer
+    is shown, and the error says what was not saved."""
     errors, posted = errors or {}, posted or {}
     rubrics, ratings, response = rating_form_data(invitation=invitation)
     sections: list[dict[str, Any]] = []
     for rubric in rubrics:
         items = []
         for key_action in rubric.key_actions.all():
-            rating = ratings.get(key_action.pk)
-            saved = {
-                "level_id": rating.level_id if rating else None,
-                "not_sure": bool(rating and rating.not_sure),
-                "evidence": rating.evidence if rating else "",
-            }
-            items.append(
-                {"key_action": key_action, "error": errors.get(key_action.pk), **posted.get(key_action.pk, saved)}
-            )
+            item = {"key_action": key_action, "error": errors.get(key_action.pk), **_shown(ratings.get(key_action.pk))}
+            change = posted.get(key_action.pk)
+            if change is not None and change.writes_level:
+                item |= {"level_id": change.level_id, "not_sure": change.not_sure}
+            if change is not None and change.writes_evidence:
+                item["evidence"] = change.evidence
+            items.append(item)
         sections.append({"rubric": rubric, "items": items})
     context = {
         "invitation": invitation,
@@ -83,29 +160,34 @@ def _rating_page(request: HttpRequest, invitation: Invitation, *, status: int = 
 
 
 def rate(request: HttpRequest, pk: int) -> HttpResponse:
-    """The rating page. Without JavaScript its Save button posts every key
-    action at once (all saved, or none when one is invalid); with htmx each
-    change is saved by `rate_one` as it happens."""
-    invitation = get_participation_for(request, pk)
+    """The rating page. Without JavaScript its Save button posts the whole
+    form, and what changed since the page was loaded is saved (all of it, or
+    nothing when one answer is refused); with JavaScript each change is
+    saved by `rate_one` as it happens."""
     if request.method != "POST":
-        return _rating_page(request, invitation)
+        return _rating_page(request, get_participation_for(request, pk))
+    try:
+        invitation = _participation_of_page(request, pk)
+    except StateConflict as error:
+        messages.error(request, str(error))
+        return redirect("assessments:rate", pk=pk)
     if invitation.round.status != RoundStatus.OPEN:
         return _rating_page(request, invitation, status=409)
     errors: dict[int, str] = {}
-    posted: dict[int, dict] = {}
-    with transaction.atomic():
-        for key_action_pk in round_key_action_ids(invitation.round_id):
-            try:
-                answer = _posted_rating(request, key_action_pk)
-                if answer is None:
-                    continue
-                posted[key_action_pk] = answer
-                with transaction.atomic():
-                    services.rating_save(invitation=invitation, key_action_id=key_action_pk, **answer)
-            except ValidationError as error:
-                errors[key_action_pk] = " ".join(error.messages)
-        if errors:
-            transaction.set_rollback(True)
+    changes: dict[int, AnswerChange] = {}
+    for key_action_pk in round_key_action_ids(invitation.round_id):
+        try:
+            change = _posted_change(request, key_action_pk)
+        except ValidationError as error:
+            errors[key_action_pk] = " ".join(error.messages)
+            continue
+        if change is not None:
+            changes[key_action_pk] = change
+    if not errors:
+        try:
+            services.answers_save(invitation=invitation, changes=list(changes.values()))
+        except services.AnswersRefused as refused:
+            errors = refused.errors
     if errors:
         messages.error(
             request,
@@ -116,45 +198,80 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % {"count": len(errors)},
         )
-        return _rating_page(request, invitation, status=400, errors=errors, posted=posted)
+        return _rating_page(request, invitation, status=400, errors=errors, posted=changes)
     messages.success(request, _("Your answers are saved."))
     return redirect("assessments:rate", pk=pk)
 
 
+def _stored_json(rating: Rating | None) -> dict[str, Any]:
+    shown = _shown(rating)
+    return {
+        "level": shown["level_initial"],
+        "evidence": shown["evidence"],
+        "level_version": shown["level_version"],
+        "evidence_version": shown["evidence_version"],
+    }
+
+
 @require_POST
 @transaction.non_atomic_requests  # one guarded statement, atomic by itself: no BEGIN and COMMIT round trips
-def rate_one(request: HttpRequest, pk: int, key_action_pk: int) -> HttpResponse:
-    """Autosave of one key action (htmx). Answers a small status fragment and,
-    out of band, the updated progress. The usual case, a revised answer, is
-    one guarded statement (see `autosave.rating_autosave`); anything else
-    takes the long way, which finds the invitation and names the broken rule."""
+def rate_one(request: HttpRequest, pk: int, key_action_pk: int) -> JsonResponse:
+    """Autosave of one change to one key action (the page's script). Answers
+    JSON: the versions now stored and the progress, or why nothing was saved
+    (with the stored answer when it changed elsewhere). The usual case, a
+    revised answer, is one guarded statement (see `autosave.rating_autosave`);
+    anything else takes the long way, which finds the invitation and names
+    the broken rule."""
     try:
-        answer = _posted_rating(request, key_action_pk) or {"level_id": None, "not_sure": False, "evidence": ""}
-        progress = rating_autosave(
-            participant=participant_of(request), round_id=pk, key_action_id=key_action_pk, **answer
-        )
-        if progress is None:
+        change = _posted_change(request, key_action_pk)
+        if change is None:
+            raise ValidationError(_("Nothing to save."))
+        participant = participant_of(request, pk, page_invitation_id=_page_invitation(request))
+        saved = rating_autosave(participant=participant, round_id=pk, change=change)
+        if saved is None:
             try:
-                invitation = get_participation_for(request, pk)
+                invitation = _participation_of_page(request, pk)
             except Http404:
                 message = _(
                     "Your session has ended, so this change was not saved. Open your personal link again: "
                     "everything saved before is kept."
                 )
-                return render(request, "assessments/_save_status.html", {"error": message}, status=403)
-            progress = services.rating_save(invitation=invitation, key_action_id=key_action_pk, **answer)
+                return JsonResponse({"saved": False, "session_ended": True, "message": message}, status=403)
+            saved = services.answer_save(invitation=invitation, change=change)
     except ValidationError as error:
-        return render(request, "assessments/_save_status.html", {"error": " ".join(error.messages)}, status=400)
+        return JsonResponse({"saved": False, "message": " ".join(error.messages)}, status=400)
+    except services.AnswerConflict as conflict:
+        body = {"saved": False, "conflict": True, "message": str(conflict), "stored": _stored_json(conflict.stored)}
+        return JsonResponse(body, status=409)
     except StateConflict as error:
-        return render(request, "assessments/_save_status.html", {"error": str(error)}, status=409)
-    rated_count, key_action_count = progress
-    context = {"saved": True, "rated_count": rated_count, "key_action_count": key_action_count}
-    return render(request, "assessments/_save_status.html", context)
+        return JsonResponse({"saved": False, "message": str(error)}, status=409)
+    return JsonResponse(
+        {
+            "saved": True,
+            "level_version": saved.level_version,
+            "evidence_version": saved.evidence_version,
+            "rated": saved.rated,
+            "total": saved.total,
+        }
+    )
+
+
+@require_POST
+def rate_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Not you?": ends this session's grant for the round, so that the next
+    person at a shared computer starts from their own link."""
+    forget_participation(request, pk)
+    message = _("You are no longer answering in this browser. To give your own answers, open your personal link.")
+    return render(request, "assessments/link_problem.html", {"message": message, "left": True})
 
 
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_participation_for(request, pk)
+    try:
+        invitation = _participation_of_page(request, pk)
+    except StateConflict as error:
+        messages.error(request, str(error))
+        return redirect("assessments:rate", pk=pk)
     try:
         services.response_submit(invitation=invitation)
     except ValidationError as error:

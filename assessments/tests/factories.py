@@ -9,7 +9,7 @@ from assessments.models import Round
 from assessments.rating.services import rating_save
 from assessments.rounds.services import round_create
 from convening.tests.factories import StakeholderGroupFactory, TeamFactory, TeamMemberFactory, UserFactory
-from rubrics.models import KeyAction, Rubric
+from rubrics.models import Descriptor, KeyAction, Level, Rubric
 
 
 def lbc_rubrics():
@@ -52,3 +52,20 @@ def answer_all(invitation, *, not_sure_first=False):
             not_sure=not_sure_first and i == 0,
             evidence="",
         )
+
+
+def rubric_with(*, organization, key_actions: int) -> Rubric:
+    """A custom rubric of four levels and `key_actions` key actions."""
+    rubric = Rubric.objects.create(
+        organization=organization, slug=f"custom-{key_actions}", title=f"Custom {key_actions}", row_heading="Rows"
+    )
+    levels = Level.objects.bulk_create(Level(rubric=rubric, position=p, name=f"Level {p}") for p in range(1, 5))
+    actions = KeyAction.objects.bulk_create(
+        KeyAction(rubric=rubric, position=k, title=f"Key action {k}") for k in range(1, key_actions + 1)
+    )
+    Descriptor.objects.bulk_create(
+        Descriptor(key_action=action, level=level_, text=f"{action.title} at {level_.name}")
+        for action in actions
+        for level_ in levels
+    )
+    return rubric

@@ -44,8 +44,9 @@ def session_key(client) -> str | None:
     return cookie.value if cookie else None
 
 
-def grants(client) -> list[int]:
-    return client.session.get(SESSION_PARTICIPATIONS_KEY, [])
+def grants(client) -> dict[int, int]:
+    """Round id → the invitation the session rates it through."""
+    return {int(round_id): grant[0] for round_id, grant in client.session.get(SESSION_PARTICIPATIONS_KEY, {}).items()}
 
 
 def test_a_valid_link_grants_its_invitation_and_redirects_to_a_url_without_the_token(client, open_round):
@@ -65,18 +66,26 @@ def test_a_valid_link_grants_its_invitation_and_redirects_to_a_url_without_the_t
     # A new session id, so a session id fixed by someone else gains nothing.
     assert session_key(client) != old_key
     assert not SessionStore().exists(old_key)
-    assert grants(client) == [invitation.pk]
+    assert grants(client) == {open_round.pk: invitation.pk}
     assert client.get(response["Location"]).status_code == 200
 
 
-def test_two_links_in_one_browser_grant_both(client, open_round, org):
+def test_links_to_two_rounds_in_one_browser_grant_both(client, open_round, org):
     (first,) = invite(open_round)
     other_round = RoundFactory(team=TeamFactory(organization=org))
     round_open(round=other_round)
     (second,) = invite(other_round)
     client.get(invitation_link_path(first))
     client.get(invitation_link_path(second))
-    assert grants(client) == sorted([first.pk, second.pk])
+    assert grants(client) == {open_round.pk: first.pk, other_round.pk: second.pk}
+
+
+def test_a_second_link_to_the_same_round_replaces_the_first(client, open_round):
+    """Finding 1: one person per session and round (a shared family computer)."""
+    ana, ben = invite(open_round), invite(open_round)
+    client.get(invitation_link_path(ana[0]))
+    client.get(invitation_link_path(ben[0]))
+    assert grants(client) == {open_round.pk: ben[0].pk}
 
 
 def _revoked(invitation):
@@ -115,7 +124,7 @@ def test_a_dead_link_says_why_and_grants_nothing(client, open_round, kill, messa
 
     assert response.status_code == 404
     assert message in response.content.decode()
-    assert grants(client) == []
+    assert grants(client) == {}
     assert client.get(reverse("assessments:rate", args=[open_round.pk])).status_code == 404
 
 
@@ -138,7 +147,7 @@ def test_guessing_links_is_rate_limited(client, open_round):
     # Only failures count: a good link still opens (test_link_rate_limit.py).
     assert response.status_code == 429
     assert "Too many attempts" in response.content.decode()
-    assert grants(client) == []
+    assert grants(client) == {}
 
 
 def test_the_rate_limit_counts_per_address(client, open_round):
@@ -163,4 +172,4 @@ def test_a_link_for_one_round_opens_no_other(client, open_round, org):
 def test_the_link_only_answers_get(client, open_round):
     (invitation,) = invite(open_round)
     assert client.post(invitation_link_path(invitation)).status_code == 405
-    assert grants(client) == []
+    assert grants(client) == {}

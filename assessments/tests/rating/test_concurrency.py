@@ -14,6 +14,7 @@ from assessments.exceptions import StateConflict
 from assessments.models import Rating, Response
 from assessments.paper.checks import PaperAnswer
 from assessments.paper.services import paper_response_create
+from assessments.rating.autosave import Saved
 from assessments.rating.services import rating_save, response_submit
 from assessments.rounds.services import round_close, round_open
 from assessments.tests.factories import RoundFactory, invite
@@ -68,7 +69,7 @@ def key_actions(round_):
     return list(KeyAction.objects.filter(rubric__round_rubrics__round=round_).order_by("rubric__slug", "position"))
 
 
-def save(invitation, key_action, position: int) -> Callable[[], tuple[int, int]]:
+def save(invitation, key_action, position: int) -> Callable[[], Saved]:
     level_id = key_action.rubric.levels.get(position=position).pk
     return lambda: rating_save(
         invitation=invitation, key_action_id=key_action.pk, level_id=level_id, not_sure=False, evidence=""

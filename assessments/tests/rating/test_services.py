@@ -4,10 +4,10 @@ from django.db import connection
 from django.utils import timezone
 
 from assessments.exceptions import StateConflict
-from assessments.invitations.services import invitation_revoke
+from assessments.invitations.services import invitation_resend, invitation_revoke
 from assessments.models import Rating, Response
-from assessments.rating.autosave import Participant, rating_autosave
-from assessments.rating.services import rating_save, response_submit
+from assessments.rating.autosave import AnswerChange, Participant, rating_autosave
+from assessments.rating.services import AnswerConflict, answer_save, rating_save, response_submit
 from assessments.rounds.selectors import round_progress
 from assessments.rounds.services import round_close, round_open
 from assessments.tests.factories import RoundFactory, answer_all, invite
@@ -87,16 +87,20 @@ def answered(open_round):
     return invitation, key_action
 
 
+def by_link(invitation):
+    return Participant(invitation_id=invitation.pk, token_hash=invitation.token_hash)
+
+
 def autosave(invitation, key_action, *, participant=None, round_id=None, **answer):
     fields = {"not_sure": False, "evidence": "After"}
     if "level_id" not in answer:
         fields["level_id"] = key_action.rubric.levels.get(position=3).pk
-    return rating_autosave(
-        participant=participant or Participant((invitation.pk,)),
+    saved = rating_autosave(
+        participant=participant or by_link(invitation),
         round_id=round_id or invitation.round_id,
-        key_action_id=key_action.pk,
-        **{**fields, **answer},
+        change=AnswerChange(key_action_id=key_action.pk, **{**fields, **answer}),
     )
+    return None if saved is None else (saved.rated, saved.total)
 
 
 def test_autosave_revises_an_answer_for_a_link_or_an_account_and_counts_progress(answered):
@@ -104,7 +108,7 @@ def test_autosave_revises_an_answer_for_a_link_or_an_account_and_counts_progress
     total = KeyAction.objects.filter(rubric__round_rubrics__round=invitation.round).count()
     assert autosave(invitation, key_action) == (1, total)
     assert Rating.objects.get().evidence == "After"
-    by_account = Participant((), user_id=invitation.user_id)
+    by_account = Participant(invitation_id=invitation.pk, user_id=invitation.user_id)
     assert autosave(invitation, key_action, participant=by_account, not_sure=True, level_id=None, evidence="") == (
         1,
         total,
@@ -114,6 +118,55 @@ def test_autosave_revises_an_answer_for_a_link_or_an_account_and_counts_progress
     second = KeyAction.objects.filter(rubric__round_rubrics__round=invitation.round).exclude(pk=key_action.pk).first()
     assert autosave(invitation, second, level_id=None, evidence="Notes only") == (1, total)  # not rated yet
     assert autosave(invitation, second, level_id=None, not_sure=True) == (2, total)
+
+
+def test_each_part_is_written_only_over_the_version_it_was_based_on(answered):
+    """Finding 4 and the keyboard race: a stale tab's level change keeps the
+    evidence saved elsewhere, and a late request never overwrites a newer
+    answer, whatever order the requests arrive in."""
+    invitation, key_action = answered
+    levels = list(key_action.rubric.levels.order_by("position"))
+    stored = Rating.objects.get()
+    assert (stored.level_version, stored.evidence_version) == (1, 1)
+
+    def change(**fields):
+        return rating_autosave(
+            participant=by_link(invitation),
+            round_id=invitation.round_id,
+            change=AnswerChange(key_action_id=key_action.pk, **fields),
+        )
+
+    # The laptop saves evidence; the phone, loaded before, changes only the level.
+    laptop = change(evidence="From the laptop", writes_level=False, evidence_base=1)
+    assert (laptop.level_version, laptop.evidence_version) == (1, 2)
+    phone = change(level_id=levels[1].pk, writes_evidence=False, level_base=1)
+    assert (phone.level_version, phone.evidence_version) == (2, 2)
+    rating = Rating.objects.get()
+    assert (rating.level_id, rating.evidence) == (levels[1].pk, "From the laptop")
+
+    # Two presses sent on the same base: the one arriving second is refused.
+    assert change(level_id=levels[2].pk, writes_evidence=False, level_base=2) is not None
+    assert change(level_id=levels[3].pk, writes_evidence=False, level_base=2) is None
+    assert Rating.objects.get().level_id == levels[2].pk
+    with pytest.raises(AnswerConflict) as conflict:
+        answer_save(
+            invitation=invitation,
+            change=AnswerChange(
+                key_action_id=key_action.pk, level_id=levels[3].pk, writes_evidence=False, level_base=2
+            ),
+        )
+    assert conflict.value.stored.level_id == levels[2].pk
+    assert Rating.objects.get().level_version == 3
+
+
+def test_a_grant_ends_with_a_new_link(answered):
+    """Finding 5: a session's grant names the link it came from."""
+    invitation, key_action = answered
+    old = by_link(invitation)
+    invitation_resend(invitation=invitation, new_link=True)
+    invitation.refresh_from_db()
+    assert autosave(invitation, key_action, participant=old) is None
+    assert autosave(invitation, key_action, participant=by_link(invitation)) is not None
 
 
 @pytest.mark.parametrize(
@@ -132,16 +185,16 @@ def test_autosave_writes_nothing_when_a_rule_is_broken(answered, case):
     elif case == "closed":
         round_close(round=round_)
     elif case == "other_round":  # a link to another round does not open this one
-        kwargs["participant"] = Participant((other_invitation.pk,))
+        kwargs["participant"] = by_link(other_invitation)
     elif case == "other_person":
-        kwargs["participant"] = Participant((), user_id=other_invitation.user_id)
+        kwargs["participant"] = Participant(invitation_id=invitation.pk, user_id=other_invitation.user_id)
     elif case == "foreign_key_action":
         key_action = KeyAction.objects.create(rubric=other, position=1, title="K")
         kwargs["level_id"] = Level.objects.create(rubric=other, position=1, name="L").pk
     elif case == "foreign_level":
         kwargs["level_id"] = Level.objects.create(rubric=other, position=1, name="L").pk
     elif case == "nobody":
-        kwargs["participant"] = Participant(())
+        kwargs["participant"] = Participant()
     assert autosave(invitation, key_action, **kwargs) is None
     rating = Rating.objects.get()
     assert (rating.level.position, rating.evidence) == (1, "Before")

@@ -16,9 +16,9 @@ from assessments.invitations.selectors import invitation_link_path
 from assessments.invitations.services import invitation_revoke
 from assessments.models import Rating, Response, Round
 from assessments.rounds.services import round_close, round_open
-from assessments.tests.factories import RoundFactory, invite
+from assessments.tests.factories import RoundFactory, invite, rubric_with
 from convening.tests.factories import TeamFactory, UserFactory
-from rubrics.models import Descriptor, KeyAction, Level, Rubric
+from rubrics.models import KeyAction
 
 pytestmark = pytest.mark.django_db
 
@@ -76,8 +76,20 @@ def submit_url(round_):
     return reverse("assessments:submit", args=[round_.pk])
 
 
-def answer(key_action, value, evidence=""):
-    return {f"ka-{key_action.pk}-level": str(value), f"ka-{key_action.pk}-evidence": evidence}
+def answer(key_action, value, evidence="", *, invitation=None):
+    """What the page's script posts for a level and the evidence, each based
+    on the version stored now (of `invitation`'s answer, or of the only one)."""
+    stored = Rating.objects.filter(key_action=key_action)
+    if invitation is not None:
+        stored = stored.filter(response__invitation=invitation)
+    rating = stored.first()
+    prefix = f"ka-{key_action.pk}"
+    return {
+        f"{prefix}-level": str(value),
+        f"{prefix}-level-version": rating.level_version if rating else 0,
+        f"{prefix}-evidence": evidence,
+        f"{prefix}-evidence-version": rating.evidence_version if rating else 0,
+    }
 
 
 def answer_all(client, round_):
@@ -88,23 +100,6 @@ def answer_all(client, round_):
 
 def ratings():
     return sorted(Rating.objects.values_list("key_action_id", "level_id", "not_sure", "evidence"))
-
-
-def rubric_with(*, organization, key_actions: int) -> Rubric:
-    """A custom rubric of four levels and `key_actions` key actions."""
-    rubric = Rubric.objects.create(
-        organization=organization, slug=f"custom-{key_actions}", title=f"Custom {key_actions}", row_heading="Rows"
-    )
-    levels = Level.objects.bulk_create(Level(rubric=rubric, position=p, name=f"Level {p}") for p in range(1, 5))
-    actions = KeyAction.objects.bulk_create(
-        KeyAction(rubric=rubric, position=k, title=f"Key action {k}") for k in range(1, key_actions + 1)
-    )
-    Descriptor.objects.bulk_create(
-        Descriptor(key_action=action, level=level_, text=f"{action.title} at {level_.name}")
-        for action in actions
-        for level_ in levels
-    )
-    return rubric
 
 
 # Who sees the page
@@ -178,7 +173,7 @@ def test_autosave_saves_one_answer_and_reports_progress(participant, open_round)
     first = key_actions(open_round)[0]
     response = participant.post(rate_one_url(open_round, first), answer(first, level(first, 3).pk, " Monthly "))
     assert response.status_code == 200
-    assert "Saved" in response.content.decode() and "1 of 9 rated" in response.content.decode()
+    assert response.json() == {"saved": True, "level_version": 1, "evidence_version": 1, "rated": 1, "total": 9}
     assert ratings() == [(first.pk, level(first, 3).pk, False, "Monthly")]
 
     response = participant.post(rate_one_url(open_round, first), answer(first, "not_sure", "Monthly"))
@@ -188,8 +183,9 @@ def test_autosave_saves_one_answer_and_reports_progress(participant, open_round)
 
 def test_autosave_of_evidence_alone_keeps_the_key_action_unrated(participant, open_round):
     first = key_actions(open_round)[0]
-    response = participant.post(rate_one_url(open_round, first), {f"ka-{first.pk}-evidence": "Notes"})
-    assert response.status_code == 200 and "0 of 9 rated" in response.content.decode()
+    data = {f"ka-{first.pk}-evidence": "Notes", f"ka-{first.pk}-evidence-version": 0}
+    response = participant.post(rate_one_url(open_round, first), data)
+    assert response.status_code == 200 and (response.json()["rated"], response.json()["total"]) == (0, 9)
     assert ratings() == [(first.pk, None, False, "Notes")]
 
 
@@ -397,19 +393,6 @@ def test_submit_in_a_closed_round_is_409(participant, open_round):
 
 
 # A fixed number of queries whatever the size of the round
-
-
-@pytest.fixture
-def round_of(team):
-    def make(size: int):
-        round_ = RoundFactory.create(team=team, rubrics=[rubric_with(organization=team.organization, key_actions=size)])
-        round_open(round=round_)
-        (invitation,) = invite(round_)
-        client = Client()
-        client.get(invitation_link_path(invitation))
-        return round_, client
-
-    return make
 
 
 def count_queries(request) -> list[str]:
