@@ -165,7 +165,17 @@ RESPONSE = (
     "stakeholder_group_id",
     "round_id",
 )
-RATING = ("id", "not_sure", "evidence", "updated_at", "key_action_id", "level_id", "response_id")
+RATING = (
+    "id",
+    "not_sure",
+    "evidence",
+    "updated_at",
+    "key_action_id",
+    "level_id",
+    "response_id",
+    "level_version",
+    "evidence_version",
+)
 CONSENSUS = ("id", "rationale", "recorded_at", "key_action_id", "level_id", "recorded_by_id", "round_id")
 ACTION_PLAN = ("id", "updated_at", "key_action_id", "round_id", "target_level_id")
 ACTION_STEP = ("id", "description", "owner", "due_date", "status", "created_at", "updated_at", "plan_id")
@@ -341,7 +351,8 @@ class _Organization:
                     not_sure, level = "f", rubric.levels[min(max(position, 1), top) - 1]
                 evidence = rng.choice(EVIDENCE) if rng.random() < EVIDENCE_RATE else ""
                 # Formatted by hand: this line is written millions of times.
-                line = f"{first}\t{not_sure}\t{evidence}\t{stamp}\t{key_action_id}\t{level}\t{response_id}"
+                # Each part written once, as by one autosave each.
+                line = f"{first}\t{not_sure}\t{evidence}\t{stamp}\t{key_action_id}\t{level}\t{response_id}\t1\t1"
                 self.out.add_line("assessments_rating", RATING, line)
                 first += 1
 

@@ -14,7 +14,7 @@ from assessments.exceptions import StateConflict
 from assessments.models import Rating, Response
 from assessments.paper.checks import PaperAnswer
 from assessments.paper.services import paper_response_create
-from assessments.rating.autosave import Saved
+from assessments.rating.autosave import AnswerChange, Participant, Saved, rating_autosave
 from assessments.rating.services import rating_save, response_submit
 from assessments.rounds.services import round_close, round_open
 from assessments.tests.factories import RoundFactory, invite
@@ -79,7 +79,8 @@ def save(invitation, key_action, position: int) -> Callable[[], Saved]:
 def test_two_saves_of_one_key_action_end_with_one_rating(invitation):
     first = key_actions(invitation.round)[0]
     results = at_once(save(invitation, first, 1), save(invitation, first, 3))
-    assert results == [(1, 9), (1, 9)], results  # both saves returned their progress; neither raised
+    # Both saves (which overwrite whatever is stored) returned their progress; neither raised.
+    assert [(saved.rated, saved.total) for saved in results] == [(1, 9), (1, 9)], results
     assert Response.objects.count() == 1
     rating = Rating.objects.get()  # one row, holding one of the two answers
     assert rating.level.position in (1, 3)
@@ -90,7 +91,7 @@ def test_two_first_saves_create_one_response(invitation):
     results = at_once(save(invitation, first, 2), save(invitation, second, 2))
     # Both saves returned their progress (neither raised); each counts itself,
     # and the other only if it committed first.
-    assert sorted(results) in ([(1, 9), (1, 9)], [(1, 9), (2, 9)]), results
+    assert sorted((saved.rated, saved.total) for saved in results) in ([(1, 9), (1, 9)], [(1, 9), (2, 9)]), results
     assert Response.objects.count() == 1
     assert Rating.objects.count() == 2
     assert set(Rating.objects.values_list("response_id", flat=True)) == {Response.objects.get().pk}
@@ -134,3 +135,26 @@ def test_two_uploads_of_the_same_respondent_save_one(invitation):
     assert Response.objects.filter(respondent_code="P-001").count() == 1
     assert Rating.objects.count() == len(answers)
     assert Response.objects.get(respondent_code="P-001").submitted_at <= timezone.now()
+
+
+def test_out_of_order_saves_arriving_together_write_exactly_one_over_the_version_they_saw(invitation):
+    """The keyboard race on the server: three presses sent on the same base
+    version (a page whose earlier answers were lost in flight) arrive at once;
+    one is written, the others are refused as stale, and the version moves by
+    exactly one, whatever the order the database takes them in."""
+    first = key_actions(invitation.round)[0]
+    rating_save(invitation=invitation, key_action_id=first.pk, level_id=None, not_sure=True, evidence="")
+    participant = Participant(invitation_id=invitation.pk, token_hash=invitation.token_hash)
+    levels = list(first.rubric.levels.order_by("position").values_list("pk", flat=True))
+
+    def press(level_id: int) -> Callable[[], Saved | None]:
+        change = AnswerChange(key_action_id=first.pk, level_id=level_id, writes_evidence=False, level_base=1)
+        return lambda: rating_autosave(participant=participant, round_id=invitation.round_id, change=change)
+
+    results = at_once(*(press(level_id) for level_id in levels[1:]))
+
+    written = [result for result in results if isinstance(result, Saved)]
+    assert len(written) == 1 and results.count(None) == 2, results
+    rating = Rating.objects.get()
+    assert rating.level_version == 2 and written[0].level_version == 2
+    assert rating.level_id in levels[1:]
