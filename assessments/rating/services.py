@@ -149,7 +149,10 @@ def answers_save(*, invitation: Invitation, changes: Sequence[AnswerChange]) -> 
             try:
                 _check_stored_version(stored.get(key_action), change)
             except AnswerConflict:
-                errors[key_action] = _changed_elsewhere()
+                errors[key_action] = _(
+                    "This answer was changed in another window or on another device since this page was loaded; "
+                    "the answer saved there is shown, and yours was not saved."
+                )
     if errors:
         raise AnswersRefused(errors)
     participant = Participant(invitation_id=invitation.pk, token_hash=invitation.token_hash)
@@ -159,13 +162,6 @@ def answers_save(*, invitation: Invitation, changes: Sequence[AnswerChange]) -> 
             transaction.set_rollback(True)
             raise AnswersRefused({change.key_action_id: _("This answer was changed elsewhere just now. Try again.")})
     return len(cleaned)
-
-
-def _changed_elsewhere() -> str:
-    return _(
-        "This answer was changed in another window or on another device since this page was loaded; "
-        "the answer saved there is shown, and yours was not saved."
-    )
 
 
 def rating_save(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from assessments.access import forget_participation, get_participation_for, participant_of
 from assessments.exceptions import StateConflict
 from assessments.models import EVIDENCE_MAX_LENGTH, Invitation, Rating, RoundStatus
+from assessments.paper.checks import whole_number
 from assessments.rounds.selectors import round_key_action_ids
 from convening.web import AuthenticatedHttpRequest
 
@@ -34,8 +35,7 @@ def my_rounds(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _page_invitation(request: HttpRequest) -> int | None:
     """The invitation the posting page was made for (its hidden `invitation` field)."""
-    value = request.POST.get("invitation", "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+    return whole_number(request.POST.get("invitation", ""))
 
 
 def _participation_of_page(request: HttpRequest, round_pk: int) -> Invitation:
@@ -52,16 +52,15 @@ def _participation_of_page(request: HttpRequest, round_pk: int) -> Invitation:
 
 
 def _posted_level(value: str) -> tuple[int | None, bool]:
-    """(level id, not sure) from a posted radio value."""
-    # ASCII digits only ("²" passes isdigit() but not int()), and few enough
-    # for a database id: anything else is bad input, not a crash.
+    """(level id, not sure) from a posted radio value; anything else is bad input, not a crash."""
     if value == "not_sure":
         return None, True
     if value == "":
         return None, False
-    if value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value), False
-    raise ValidationError(_("Choose one of the levels shown."))
+    level_id = whole_number(value)
+    if level_id is None:
+        raise ValidationError(_("Choose one of the levels shown."))
+    return level_id, False
 
 
 def _posted_version(request: HttpRequest, name: str) -> int | None:

@@ -29,6 +29,7 @@
   const storageKey = "convening:rating:" + form.dataset.round + ":" + invitation;
   const queueStatus = document.getElementById("rating-queue");
   const keyActions = new Map();
+  let stopped = false; // the session ended: nothing more is sent
 
   function load() {
     try {
@@ -252,16 +253,12 @@
     ka.evidenceBox.value = stored.evidence;
   }
 
-  let stopped = false;
-
   function changed(ka, part) {
     if (stopped) return;
     const value = part === "level" ? levelOnScreen(ka) : ka.evidenceBox.value;
-    if (part === "evidence" && value.trim() === (ka.inFlight ? null : ka.evidence.confirmed.trim())) {
-      ka.evidence.pending = null;
-    } else {
-      ka[part].pending = value;
-    }
+    // Evidence typed back to what is stored, with nothing in flight, needs no request.
+    const unchanged = part === "evidence" && !ka.inFlight && value.trim() === ka.evidence.confirmed.trim();
+    ka[part].pending = unchanged ? null : value;
     persist();
     refreshStatus(ka);
   }
