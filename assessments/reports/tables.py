@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 from django.utils.translation import gettext as _
@@ -20,12 +21,17 @@ from .selectors import AnonymousRating
 # A spreadsheet reads a text starting with these as a formula; group names and
 # titles are typed by people, so such a text is written with a leading quote.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet set to another separator (Spanish Excel splits on ";") ignores
+# the quotes and starts a cell after any separator, spaces aside: a formula
+# character there is quoted too.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n] *)(?=[=+\-@])")
 
 
 def _text(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
+    return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
 
 
 def safe_rows(rows: Iterable[Sequence[object]]) -> list[list[object]]:
@@ -34,9 +40,11 @@ def safe_rows(rows: Iterable[Sequence[object]]) -> list[list[object]]:
 
 def write_csv(rows: Iterable[Sequence[object]]) -> str:
     # The byte-order mark makes spreadsheet programs read the file as UTF-8.
+    # Every field quoted: a reader splitting on another separator than ours
+    # still finds each field whole.
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    csv.writer(buffer).writerows(safe_rows(rows))
+    csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows(safe_rows(rows))
     return buffer.getvalue()
 
 
