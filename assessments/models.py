@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from convening.models import Organization, StakeholderGroup, Team
@@ -210,6 +211,8 @@ class SentMessage(models.Model):
     status = models.CharField(max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING)
     recipient = models.EmailField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its delivery was last put on the queue; pending long after that, its worker died (the beat sweep).
+    queued_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=300, blank=True)
@@ -321,6 +324,11 @@ class ReportExport(models.Model):
     file = models.FileField(_("file"), upload_to="reports/", blank=True)
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When it was last queued, claimed or moved on by a worker: waiting or being made long after that, its worker
+    # died (the beat sweep), as a live one is stopped at the task's time limit.
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    # Workers that took it on: a report that kills its worker again and again is given up.
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -215,17 +215,26 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
-CELERY_TASK_TIME_LIMIT = 5 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+# The longest any task may run (a PDF report, a send to a stalled mail server); the soft limit lets it record
+# its failure first. Work still waiting or running after this long has lost its worker: the sweeps below.
+CELERY_TASK_TIME_LIMIT = env.int("TASK_TIME_LIMIT_SECONDS", default=5 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 4 // 5
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# A task whose whole worker died (SIGKILL, a lost machine) stays unacknowledged in Redis until this passes, then
+# goes to another worker. Just above the time limit: no live task is still running by then, so none is handed
+# out twice, and nothing waits hours. Retries' countdowns must stay shorter (assessments/mail/tasks.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
 # A late-acknowledged task whose broker connection drops will be delivered again;
 # stopping the running copy keeps it from being done twice at once.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+_STUCK_WORK_SWEEP_SECONDS = env.float("STUCK_WORK_SWEEP_SECONDS", 60.0)
 # Rounds open, close and send their automatic reminders by themselves.
 CELERY_BEAT_SCHEDULE = {
     "rounds-tick": {"task": "assessments.tasks.rounds_tick", "schedule": env.float("ROUNDS_TICK_SECONDS", 60.0)},
+    # Reports and messages left waiting or running past the time limit are queued again (or given up).
+    "sweep-stuck-reports": {"task": "assessments.tasks.sweep_stuck_reports", "schedule": _STUCK_WORK_SWEEP_SECONDS},
+    "sweep-stuck-messages": {"task": "assessments.tasks.sweep_stuck_messages", "schedule": _STUCK_WORK_SWEEP_SECONDS},
 }
 
 # Content-Security-Policy: nothing inline, nothing from another origin.

@@ -4,6 +4,8 @@ that every attempt shares, sent at most once per success."""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -15,6 +17,11 @@ from django.utils import timezone, translation
 
 from assessments.invitations.selectors import invitation_link_path
 from assessments.models import MessageStatus, SentMessage
+
+logger = logging.getLogger(__name__)
+
+# Tries of one message, by its task's retries or by the sweep after a worker died, before it is given up.
+MESSAGE_MAX_ATTEMPTS = 7
 
 
 def _render_message(message: SentMessage) -> EmailMultiAlternatives:
@@ -78,8 +85,37 @@ def message_deliver(*, message_id: int) -> bool:
 
 
 def message_record_failure(*, message_id: int, error: str, final: bool) -> None:
+    """Records a failed try; unless it was the last, the task is queued again (its retry) from now."""
     SentMessage.objects.filter(pk=message_id).exclude(status=MessageStatus.SENT).update(
         attempts=F("attempts") + 1,
         error=error[:300],
         status=MessageStatus.FAILED if final else MessageStatus.PENDING,
+        queued_at=timezone.now(),
     )
+
+
+@transaction.atomic
+def messages_requeue_stuck(*, now: datetime | None = None) -> list[int]:
+    """The beat sweep's part: each message still pending a time limit after
+    it was last queued lost its worker (killed mid-send, its task lost with
+    the machine). It is counted as a failed try and returned, for the caller
+    to enqueue once this commits, or given up after MESSAGE_MAX_ATTEMPTS.
+    A row locked by a send in progress is skipped: that send decides. Sending
+    again is safe as ever (message_deliver under the row's lock, _message_id)."""
+    now = now or timezone.now()
+    before = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    stuck = list(
+        SentMessage.objects.select_for_update(skip_locked=True)
+        .filter(status=MessageStatus.PENDING, queued_at__lt=before)
+        .values_list("pk", "attempts")
+    )
+    again = [pk for pk, attempts in stuck if attempts + 1 < MESSAGE_MAX_ATTEMPTS]
+    exhausted = [pk for pk, attempts in stuck if attempts + 1 >= MESSAGE_MAX_ATTEMPTS]
+    lost = "The worker sending it stopped before it was done"
+    SentMessage.objects.filter(pk__in=again).update(attempts=F("attempts") + 1, error=lost, queued_at=now)
+    SentMessage.objects.filter(pk__in=exhausted).update(
+        attempts=F("attempts") + 1, error=f"{lost}; given up", status=MessageStatus.FAILED
+    )
+    if stuck:
+        logger.warning("%s stuck messages queued again, %s given up", len(again), len(exhausted))
+    return again

@@ -21,9 +21,11 @@ TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError)
     reject_on_worker_lost=True,
     autoretry_for=TRANSIENT_MAIL_ERRORS,
     retry_backoff=True,
-    retry_backoff_max=600,
+    # A retry waits its countdown unacknowledged in the worker: it must stay shorter than the broker's
+    # visibility timeout (settings), or another worker is handed the same task meanwhile.
+    retry_backoff_max=120,
     retry_jitter=True,
-    max_retries=6,
+    max_retries=delivery.MESSAGE_MAX_ATTEMPTS - 1,
 )
 def deliver_message(self, message_id: int) -> bool:
     try:
@@ -33,3 +35,12 @@ def deliver_message(self, message_id: int) -> bool:
             message_id=message_id, error=repr(error), final=self.request.retries >= self.max_retries
         )
         raise
+
+
+@shared_task(name="assessments.tasks.sweep_stuck_messages")
+def sweep_stuck_messages() -> int:
+    """Beat's sweep: messages whose worker died are sent by any worker."""
+    again = delivery.messages_requeue_stuck()
+    for message_id in again:
+        deliver_message.delay(message_id)
+    return len(again)

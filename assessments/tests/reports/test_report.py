@@ -1,8 +1,9 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import ActionPlan, ActionStep, ReportExport, ReportStatus
 from assessments.planning.selectors import round_action_plans
@@ -89,8 +90,12 @@ def test_a_done_report_is_not_made_again(report, monkeypatch):
     assert (report.status, report.file.name) == (ReportStatus.DONE, made)
 
 
-def test_a_redelivered_task_takes_over_a_running_report(report):
-    ReportExport.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING, progress=30)
+def test_a_redelivered_task_takes_over_a_running_report_once_its_worker_is_past_the_time_limit(report, settings):
+    # Within the limit its worker may still be on it: test_stuck.py.
+    past_the_limit = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    ReportExport.objects.filter(pk=report.pk).update(
+        status=ReportStatus.RUNNING, progress=30, heartbeat_at=past_the_limit
+    )
     assert build_round_report(report.pk) is True
     report.refresh_from_db()
     assert report.status == ReportStatus.DONE
