@@ -1,7 +1,10 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 
 class UserLanguageMiddleware:
@@ -16,4 +19,45 @@ class UserLanguageMiddleware:
         if user is not None and user.is_authenticated and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """A page answered within a session (a signed-in person, or a participant
+    who opened their personal link) shows that person's rounds, answers or
+    results: no browser or proxy may keep it, or a shared computer's Back
+    button shows it to the next person. A view that chose its own
+    Cache-Control is left as it is."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") and (
+            settings.SESSION_COOKIE_NAME in request.COOKIES or request.user.is_authenticated
+        ):
+            add_never_cache_headers(response)
+        return response
+
+
+class RequestSizeLimitMiddleware:
+    """Answers 413, without reading it, a body declared larger than
+    REQUEST_BODY_MAX_BYTES: Django's own limits count form fields but not
+    files, and would read (and spool) a 300 MB file before the login view
+    refused it. A body sent without a length is read by nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_BODY_MAX_BYTES:
+            message = _("The request is too large: at most %(max)d megabytes can be sent.") % {
+                "max": settings.REQUEST_BODY_MAX_BYTES // (1024 * 1024)
+            }
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
