@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .text import comparison_key
+
 DEFAULT_STAKEHOLDER_GROUPS = ["Family", "Educator", "Administrator", "Provider", "Advocate", "Other"]
 
 
@@ -134,6 +136,11 @@ class StakeholderGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def key(self) -> str:
+        """The name as compared: look-alike names are one name."""
+        return comparison_key(self.name)
 
 
 class Team(models.Model):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from .models import StakeholderGroup, Team, User
 from .selectors import stakeholder_groups_for, team_member_emails
+from .text import comparison_key
 from .uploads import decode_utf8
 
 MAX_ROWS = 2000
@@ -132,7 +133,7 @@ def parse(text: str) -> list[PersonRow]:
 
 def check_rows(*, team: Team, rows: list[PersonRow]) -> list[RowResult]:
     """What importing `rows` into `team` would do, row by row (two queries)."""
-    groups = {group.name.lower(): group for group in stakeholder_groups_for(organization=team.organization)}
+    groups = {group.key: group for group in stakeholder_groups_for(organization=team.organization)}
     members = team_member_emails(team=team)
     first_seen: dict[str, RowResult] = {}
     results = []
@@ -143,7 +144,7 @@ def check_rows(*, team: Team, rows: list[PersonRow]) -> list[RowResult]:
                 setattr(result, attribute, clean(getattr(row, attribute)))
             except ValidationError as error:
                 result.messages.extend(error.messages)
-        result.group = groups.get(row.group.lower())
+        result.group = groups.get(comparison_key(row.group))
         if not row.group:
             result.messages.append(_("The stakeholder group is missing."))
         elif result.group is None:

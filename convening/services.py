@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from . import people_csv
+from . import people_csv, text
 from .models import DEFAULT_STAKEHOLDER_GROUPS, Membership, Organization, Role, StakeholderGroup, Team, TeamMember, User
 
 if TYPE_CHECKING:
@@ -258,9 +258,21 @@ def _required_name(name: str, *, max_length: int | None) -> str:
 
 
 def _stakeholder_group_name(*, organization: Organization, name: str, exclude_pk: int | None = None) -> str:
-    name = _required_name(name, max_length=StakeholderGroup._meta.get_field("name").max_length)
-    if _others(organization.stakeholder_groups.filter(name__iexact=name), exclude_pk).exists():
-        raise _field_error("name", _("There is a group called “%(name)s” already."), name=name)
+    """The name cleaned of what cannot be seen; one that looks like another
+    group's is that group's (the organizations' groups are a few)."""
+    name = _required_name(text.clean_text(name), max_length=StakeholderGroup._meta.get_field("name").max_length)
+    if text.mixes_scripts(name):
+        raise _field_error(
+            "name",
+            _("“%(name)s” mixes letters of different alphabets (for example a Cyrillic “а” among Latin letters)."),
+            name=name,
+        )
+    key = text.comparison_key(name)
+    taken = next(
+        (group for group in _others(organization.stakeholder_groups.all(), exclude_pk) if group.key == key), None
+    )
+    if taken is not None:
+        raise _field_error("name", _("There is a group called “%(name)s” already."), name=taken.name)
     return name
 
 

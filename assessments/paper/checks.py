@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from assessments.models import EVIDENCE_MAX_LENGTH, Response, Round
 from convening.models import StakeholderGroup
+from convening.text import comparison_key
 from rubrics.models import KeyAction, Level, Rubric
 
 from .parsing import REQUIRED_COLUMNS, PaperRow, Problem
@@ -165,7 +166,7 @@ def sheets_from_rows(
 ) -> tuple[list[PaperSheet], list[Problem]]:
     """The respondents the rows describe, in order of first appearance, and
     the problems of the rows that could not be read (left out of the sheets)."""
-    groups_by_name = {group.name.casefold(): group for group in groups}
+    groups_by_name = {group.key: group for group in groups}
     sheets: dict[str, PaperSheet] = {}
     group_rows: dict[str, int] = {}  # where each respondent's group was first given
     problems: list[Problem] = []
@@ -182,7 +183,7 @@ def sheets_from_rows(
                 % {"columns": ", ".join(empty)}
             )
         else:
-            group = groups_by_name.get(row.group.casefold())
+            group = groups_by_name.get(comparison_key(row.group))
             if group is None:
                 row_problems.append(
                     _("“%(group)s” is not a stakeholder group of this organization: use %(groups)s.")

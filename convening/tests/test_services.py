@@ -85,7 +85,7 @@ def test_stakeholder_group_create_appends_after_the_last(org):
 
 def test_stakeholder_group_names_are_unique_in_any_case(org, other_org):
     before = counts()
-    with pytest.raises(ValidationError, match="There is a group called “family” already"):
+    with pytest.raises(ValidationError, match="There is a group called “Family” already"):
         services.stakeholder_group_create(organization=org, name="family")
     with pytest.raises(ValidationError, match="A name is required"):
         services.stakeholder_group_create(organization=org, name="")

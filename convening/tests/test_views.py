@@ -202,8 +202,8 @@ def test_stakeholder_group_refusals_are_shown_on_the_page(as_facilitator, member
 
     assert "“Family” cannot be deleted: 1 team member belongs to it." in _text(delete)
     assert 'aria-invalid="true"' in rename.content.decode()
-    assert "There is a group called “family” already." in _text(rename)
-    assert "There is a group called “EDUCATOR” already." in _text(create)
+    assert "There is a group called “Family” already." in _text(rename)
+    assert "There is a group called “Educator” already." in _text(create)
     assert StakeholderGroup.objects.filter(organization=member.team.organization).count() == len(groups)
 
 
