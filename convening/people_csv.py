@@ -7,8 +7,9 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -87,6 +88,8 @@ def normalize_email(value: str) -> str:
 
 
 def clean_name(value: str) -> str:
+    if "\x00" in value:  # PostgreSQL stores no NUL in a text, and the preview must say so, not the Confirm
+        raise ValidationError(_("The name contains a character that cannot be stored (NUL)."), code="null_characters")
     name = " ".join(value.split())
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationError(
@@ -110,7 +113,7 @@ def parse(text: str) -> list[PersonRow]:
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=_delimiter(first))
     columns: dict[str, int] | None = None
     rows: list[PersonRow] = []
-    for cells in reader:
+    for cells in _read(reader):
         if not any(cell.strip() for cell in cells):
             continue
         if columns is None:
@@ -129,6 +132,19 @@ def parse(text: str) -> list[PersonRow]:
     if not rows:
         raise ValidationError(_("The list is empty: give one person per line."), code="empty")
     return rows
+
+
+def _read(reader: Any) -> Iterator[list[str]]:
+    """The reader's rows; a field longer than the csv module takes is the
+    list's fault, told as such."""
+    try:
+        yield from reader
+    except csv.Error:
+        raise ValidationError(
+            _("Line %(line)d is too long to read: a field has more than %(max)d characters.")
+            % {"line": reader.line_num, "max": csv.field_size_limit()},
+            code="field_too_long",
+        ) from None
 
 
 def check_rows(*, team: Team, rows: list[PersonRow]) -> list[RowResult]:
