@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from assessments.dates import DATE_VALIDATORS
+
 
 class OverviewFilterForm(forms.Form):
     rubric = forms.ChoiceField(
@@ -16,11 +18,13 @@ class OverviewFilterForm(forms.Form):
     closed_from = forms.DateField(
         label=gettext_lazy("Rounds closed from"),
         required=False,
+        validators=DATE_VALIDATORS,
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
     closed_to = forms.DateField(
         label=gettext_lazy("Rounds closed until"),
         required=False,
+        validators=DATE_VALIDATORS,
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
 

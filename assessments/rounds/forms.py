@@ -11,8 +11,10 @@ if TYPE_CHECKING:
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments.dates import round_dates_errors, validate_in_range
 from assessments.models import DEFAULT_THRESHOLD, MIN_THRESHOLD, Round
 from convening.models import Organization
 from rubrics.models import Rubric
@@ -28,7 +30,9 @@ SMALLINT_MAX = 32767  # the range of the PositiveSmallIntegerField columns
 
 def _datetime_field(label: StrOrPromise) -> forms.DateTimeField:
     return forms.DateTimeField(
-        label=label, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        validators=[validate_in_range],
     )
 
 
@@ -105,6 +109,7 @@ class RoundForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         self.current_rubric_ids: list[int] = []
+        self.is_new = round is None
         if round is not None:
             rubric_ids = round.round_rubrics.order_by("position").values_list("rubric_id", flat=True)
             self.current_rubric_ids = list(rubric_ids)
@@ -144,6 +149,21 @@ class RoundForm(forms.Form):
             self.cleaned_data["rubrics"],
             key=lambda r: (current.index(r.pk) if r.pk in current else len(current), r.title, r.slug),
         )
+
+    def clean(self) -> dict[str, Any]:
+        """The dates' order is checked here as well as by the service, so that
+        it is told together with the other fields' errors, not after them."""
+        data = super().clean()
+        opens_at, closes_at = data.get("opens_at"), data.get("closes_at")
+        if opens_at and closes_at:
+            for field, messages in round_dates_errors(opens_at=opens_at, closes_at=closes_at).items():
+                for message in messages:
+                    self.add_error(field, message)
+        # A round made by hand is for the future (past rounds are recorded by
+        # seed_demo and tests through the service); opening checks it again.
+        if self.is_new and closes_at and closes_at <= timezone.now():
+            self.add_error("closes_at", _("The closing date has passed: choose one in the future."))
+        return data
 
     def round_fields(self) -> dict[str, Any]:
         """The cleaned values as the round services take them."""

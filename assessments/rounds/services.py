@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.dates import round_dates_errors
 from assessments.exceptions import StateConflict
 from assessments.invitations.selectors import unsent_invitations
 from assessments.mail.services import messages_queue
@@ -26,14 +27,12 @@ from .selectors import round_has_ratings
 def _validate_round_fields(
     *, team: Team, rubrics: Sequence[Rubric], opens_at: datetime, closes_at: datetime, threshold: int
 ) -> None:
-    errors: dict[str, list[str]] = {}
+    errors = round_dates_errors(opens_at=opens_at, closes_at=closes_at)
     if not rubrics:
         errors.setdefault("rubrics", []).append(_("Choose at least one rubric."))
     foreign = [r for r in rubrics if r.organization_id not in (None, team.organization_id)]
     if foreign:
         errors.setdefault("rubrics", []).append(_("That rubric is not available to this organization."))
-    if closes_at <= opens_at:
-        errors.setdefault("closes_at", []).append(_("The closing date must be after the opening date."))
     if threshold < MIN_THRESHOLD:
         errors.setdefault("threshold", []).append(
             _("The anonymity threshold cannot be below %(min)d.") % {"min": MIN_THRESHOLD}
@@ -124,6 +123,9 @@ def _transition(round_id: int, *, source: str, target: str, now: datetime, **fie
 @transaction.atomic
 def round_open(*, round: Round, now: datetime | None = None) -> None:
     now = now or timezone.now()
+    if round.closes_at <= now:
+        # Opened, it would close at the next tick and mail everyone a dead link.
+        raise StateConflict(_("The round’s closing date has passed: change it before opening the round."))
     if not _transition(round.pk, source=RoundStatus.DRAFT, target=RoundStatus.OPEN, now=now):
         raise StateConflict(_("Only a draft round can be opened."))
     round.refresh_from_db()
