@@ -153,7 +153,8 @@ class RoundForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         """The dates' order is checked here as well as by the service, so that
         it is told together with the other fields' errors, not after them."""
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         opens_at, closes_at = data.get("opens_at"), data.get("closes_at")
         if opens_at and closes_at:
             for field, messages in round_dates_errors(opens_at=opens_at, closes_at=closes_at).items():
