@@ -4,6 +4,7 @@ and keep the links consistent, so here they are shown, not edited."""
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import Invitation, Rating, Response, Round, RoundRubric, SentMessage
 from .rounds.selectors import round_has_ratings
@@ -88,9 +89,19 @@ class ResponseAdmin(ReadOnlyAdmin):
 
 @admin.register(Rating)
 class RatingAdmin(ReadOnlyAdmin):
-    list_display = ["response", "key_action", "level", "not_sure", "updated_at"]
+    """Ratings by round, never by respondent: no page shows a named person's
+    levels (SPEC §3), the admin's neither. Not even a response's number, which
+    the response list beside would turn into a name."""
+
+    list_display = ["round", "key_action", "level", "not_sure", "updated_at"]
     list_filter = ["not_sure", "response__round__organization"]
-    list_select_related = ["response__invitation__user", "response__invitation__round__team", "key_action", "level"]
+    list_select_related = ["response__round__team", "key_action", "level"]
+    fields = ["round", "key_action", "level", "not_sure", "evidence", "updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("round"), ordering="response__round")
+    def round(self, rating: Rating) -> Round:
+        return rating.response.round
 
 
 @admin.register(SentMessage)
