@@ -96,8 +96,7 @@ class RatingAdmin(ReadOnlyAdmin):
     list_display = ["round", "key_action", "level", "not_sure", "updated_at"]
     list_filter = ["not_sure", "response__round__organization"]
     list_select_related = ["response__round__team", "key_action", "level"]
-    fields = ["round", "key_action", "level", "not_sure", "evidence", "updated_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("round", "key_action", "level", "not_sure", "evidence", "updated_at")
 
     @admin.display(description=_("round"), ordering="response__round")
     def round(self, rating: Rating) -> Round:
