@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Model, QuerySet
+from django.db.models import Max, Model, ProtectedError, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -105,7 +105,16 @@ def stakeholder_group_delete(*, group: StakeholderGroup) -> None:
             code="in_use",
             params={"group": group.name, "count": in_use},
         )
-    group.delete()
+    try:
+        with transaction.atomic():
+            group.delete()
+    except ProtectedError:
+        # Invitations and responses of rounds (the apps above) keep their group: results are disaggregated by it.
+        raise ValidationError(
+            _("“%(group)s” cannot be deleted: rounds used it, and their results are counted by it. Rename it instead."),
+            code="used_by_rounds",
+            params={"group": group.name},
+        ) from None
 
 
 @transaction.atomic
