@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from .models import StakeholderGroup, Team, User
-from .selectors import stakeholder_groups_for, team_member_emails
+from .selectors import administrator_emails, stakeholder_groups_for, team_member_emails
 from .text import comparison_key
 from .uploads import decode_utf8
 
@@ -151,6 +151,7 @@ def check_rows(*, team: Team, rows: list[PersonRow]) -> list[RowResult]:
     """What importing `rows` into `team` would do, row by row (two queries)."""
     groups = {group.key: group for group in stakeholder_groups_for(organization=team.organization)}
     members = team_member_emails(team=team)
+    administrators = administrator_emails([row.email.strip().lower() for row in rows])
     first_seen: dict[str, RowResult] = {}
     results = []
     for row in rows:
@@ -172,6 +173,8 @@ def check_rows(*, team: Team, rows: list[PersonRow]) -> list[RowResult]:
                     "groups": ", ".join(group.name for group in groups.values()),
                 }
             )
+        if result.email in administrators:
+            result.messages.append(_("A site administrator’s account cannot be a team member: use another address."))
         earlier = first_seen.get(result.email)
         if result.messages:
             result.status = RowStatus.ERROR

@@ -45,3 +45,13 @@ def team_member_emails(*, team: Team) -> dict[str, TeamMember]:
     """The team's members by lower-cased e-mail address (one query)."""
     members = team.members.select_related("user", "stakeholder_group").annotate(email_lower=Lower("user__email"))
     return {member.email_lower: member for member in members}
+
+
+def administrator_emails(emails: list[str]) -> set[str]:
+    """Which of the (lower-cased) addresses are site administrators' accounts."""
+    return set(
+        User.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .filter(Q(is_staff=True) | Q(is_superuser=True))
+        .values_list("email_lower", flat=True)
+    )

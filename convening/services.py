@@ -16,6 +16,7 @@ from django.utils.translation import ngettext_lazy
 
 from . import people_csv, text
 from .models import DEFAULT_STAKEHOLDER_GROUPS, Membership, Organization, Role, StakeholderGroup, Team, TeamMember, User
+from .selectors import administrator_emails
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -196,6 +197,7 @@ def team_members_import(*, team: Team, rows: Sequence[people_csv.PersonRow]) -> 
 def _team_members_create(*, team: Team, entries: list[tuple[str, str, StakeholderGroup]]) -> list[TeamMember]:
     """Adds people known not to be on the team yet, in a fixed number of
     queries however many there are (imports run to thousands)."""
+    _refuse_administrators([email for email, _name, _group in entries])
     people, _created = _people_get_or_create({email: name for email, name, _group in entries})
     Membership.objects.bulk_create(
         [Membership(organization=team.organization, user=people[email], role=Role.STAKEHOLDER) for email in people],
@@ -204,6 +206,15 @@ def _team_members_create(*, team: Team, entries: list[tuple[str, str, Stakeholde
     return TeamMember.objects.bulk_create(
         TeamMember(team=team, user=people[email], stakeholder_group=group) for email, _name, group in entries
     )
+
+
+def _refuse_administrators(emails: list[str]) -> None:
+    """A site administrator's account is no organization's stakeholder: the
+    organization would hold a membership of the one account that can do
+    everything, write its name and mail it. Administrators who take part use
+    another address. (An import's preview says so per line, people_csv.)"""
+    if administrator_emails(emails):
+        raise _field_error("email", _("A site administrator’s account cannot be a team member: use another address."))
 
 
 def _people_get_or_create(names_by_email: dict[str, str]) -> tuple[dict[str, User], set[str]]:
