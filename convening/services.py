@@ -198,7 +198,9 @@ def _team_members_create(*, team: Team, entries: list[tuple[str, str, Stakeholde
     """Adds people known not to be on the team yet, in a fixed number of
     queries however many there are (imports run to thousands)."""
     _refuse_administrators([email for email, _name, _group in entries])
-    people, _created = _people_get_or_create({email: name for email, name, _group in entries})
+    people, _created = _people_get_or_create(
+        {email: name for email, name, _group in entries}, organization=team.organization
+    )
     Membership.objects.bulk_create(
         [Membership(organization=team.organization, user=people[email], role=Role.STAKEHOLDER) for email in people],
         ignore_conflicts=True,
@@ -217,13 +219,31 @@ def _refuse_administrators(emails: list[str]) -> None:
         raise _field_error("email", _("A site administrator’s account cannot be a team member: use another address."))
 
 
-def _people_get_or_create(names_by_email: dict[str, str]) -> tuple[dict[str, User], set[str]]:
-    """People by (already normalized) e-mail, and the e-mails of those created."""
+def _people_get_or_create(
+    names_by_email: dict[str, str], *, organization: Organization | None = None
+) -> tuple[dict[str, User], set[str]]:
+    """People by (already normalized) e-mail, and the e-mails of those created.
+    Adding for `organization`, a name fills in a missing one only for people
+    no other organization knows: one organization never writes what another's
+    pages show."""
     existing: dict[str, User] = {
         user.email_lower: user
         for user in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=list(names_by_email))
     }
-    named = [(email, user) for email, user in existing.items() if not user.name and names_by_email[email]]
+    known_elsewhere = (
+        set(
+            Membership.objects.filter(user__in=existing.values())
+            .exclude(organization=organization)
+            .values_list("user_id", flat=True)
+        )
+        if organization is not None
+        else set()
+    )
+    named = [
+        (email, user)
+        for email, user in existing.items()
+        if not user.name and names_by_email[email] and user.pk not in known_elsewhere
+    ]
     for email, user in named:
         user.name = names_by_email[email]
     User.objects.bulk_update([user for _email, user in named], ["name"])

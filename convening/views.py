@@ -192,13 +192,15 @@ def team_member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         result = saved(form, lambda data: services.team_member_add(team=team, **data))
         if result is not None:
             member, created = result
+            # What the facilitator typed, never the stored name: another organization may have written it.
+            typed = form.cleaned_data["name"].strip() or member.user.email
             if created:
-                messages.success(request, _("%(name)s was added to the team.") % {"name": member.user})
+                messages.success(request, _("%(name)s was added to the team.") % {"name": typed})
             else:
                 messages.info(
                     request,
                     _("%(name)s is already on the team, in the group “%(group)s”: nothing was changed.")
-                    % {"name": member.user, "group": member.stakeholder_group},
+                    % {"name": typed, "group": member.stakeholder_group},
                 )
             return redirect("convening:team_detail", pk=team.pk)
     return render(request, "convening/team_member_add.html", {"team": team, "form": form})
