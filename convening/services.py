@@ -151,6 +151,7 @@ def team_member_add(
     False, so that the caller can say so."""
     email, name = _person_fields(email=email, name=name)
     _check_group_of_team(team=team, stakeholder_group=stakeholder_group)
+    _lock(team)
     existing = team.members.select_related("user", "stakeholder_group").filter(user__email__iexact=email).first()
     if existing is not None:
         return existing, False
@@ -177,6 +178,7 @@ def team_member_remove(*, member: TeamMember) -> None:
 def team_members_import(*, team: Team, rows: Sequence[people_csv.PersonRow]) -> list[TeamMember]:
     """Adds every new person of `rows` to the team, or nobody: one bad row
     refuses the whole list, with a message per bad row."""
+    _lock(team)
     results = people_csv.check_rows(team=team, rows=list(rows))
     errors = [
         ValidationError(_("Line %(line)d: %(error)s"), params={"line": result.row.line, "error": message})
@@ -208,6 +210,13 @@ def _team_members_create(*, team: Team, entries: list[tuple[str, str, Stakeholde
     return TeamMember.objects.bulk_create(
         TeamMember(team=team, user=people[email], stakeholder_group=group) for email, _name, group in entries
     )
+
+
+def _lock(team: Team) -> None:
+    """Holds the team's row until the transaction ends: a double click's
+    second request then checks who is on the team only after the first one
+    committed, and adds nobody twice."""
+    Team.objects.select_for_update().filter(pk=team.pk).first()
 
 
 def _refuse_administrators(emails: list[str]) -> None:
@@ -253,7 +262,8 @@ def _people_get_or_create(
             person = User(email=email, name=name)
             person.set_unusable_password()
             new.append(person)
-    User.objects.bulk_create(new)
+    # Another team may be adding the same new person at this moment: theirs counts, and is re-read below.
+    User.objects.bulk_create(new, ignore_conflicts=True)
     # Re-read rather than trust bulk_create to have set primary keys on every database.
     created = {user.email for user in new}
     people = existing | {user.email: user for user in User.objects.filter(email__in=created)} if created else existing

@@ -45,6 +45,9 @@ def invitations_create(*, round: Round, invitees: Iterable[Invitee]) -> list[Inv
     invited twice. While the round is open the invitations go out at once."""
     if round.status == RoundStatus.CLOSED:
         raise StateConflict(_("People cannot be invited to a closed round."))
+    # The round's row held until commit: a double click's second request reads
+    # who is invited only after the first one committed.
+    Round.objects.select_for_update().filter(pk=round.pk).first()
     invitees = list(invitees)
     foreign = [i for i in invitees if i.stakeholder_group.organization_id != round.organization_id]
     if foreign:
