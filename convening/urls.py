@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from assessments.home import views as home_views
+from assessments.rating import views as rating_views
 
 from . import views
 
@@ -10,9 +11,11 @@ urlpatterns = [
     # The home page reads invitations, so it lives in assessments; its name stays "home".
     path("", home_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The rating page's offline copy: served from the root so that its scope can cover /rounds/.
+    path("rating-sw.js", rating_views.service_worker, name="rating_service_worker"),
     path("language/", views.language_set, name="language_set"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

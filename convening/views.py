@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -45,9 +46,16 @@ from .selectors import (
     team_members_for,
     teams_for,
 )
-from .web import AuthenticatedHttpRequest, saved
+from .web import AuthenticatedHttpRequest, forget_this_device, saved
 
 MEMBERS_PER_PAGE = 100
+
+
+class LogoutView(auth_views.LogoutView):
+    """Signing out also clears what this browser kept of the person's answers."""
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        return forget_this_device(super().post(request, *args, **kwargs))
 
 
 # Outside ATOMIC_REQUESTS' transaction: when the database is down, opening that

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django_htmx.middleware import HtmxDetails
 
 from .models import User
@@ -46,3 +46,11 @@ class AuthenticatedHttpRequest(HttpRequest):
 
     user: User
     htmx: HtmxDetails
+
+
+def forget_this_device(response: HttpResponse) -> HttpResponse:
+    """Asks the browser to drop what it kept of the person's answers (the
+    rating page's offline copy and its waiting changes): on a shared
+    computer, the next person must find nothing of them."""
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response

@@ -3,8 +3,10 @@ without JavaScript) and submitting."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,14 +15,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from assessments.access import forget_participation, get_participation_for, participant_of
 from assessments.exceptions import StateConflict
 from assessments.models import EVIDENCE_MAX_LENGTH, Invitation, Rating, RoundStatus
 from assessments.paper.checks import whole_number
 from assessments.rounds.selectors import round_key_action_ids
-from convening.web import AuthenticatedHttpRequest
+from convening.web import AuthenticatedHttpRequest, forget_this_device
 
 from . import services
 from .autosave import AnswerChange, rating_autosave
@@ -261,7 +263,23 @@ def rate_leave(request: HttpRequest, pk: int) -> HttpResponse:
     person at a shared computer starts from their own link."""
     forget_participation(request, pk)
     message = _("You are no longer answering in this browser. To give your own answers, open your personal link.")
-    return render(request, "assessments/link_problem.html", {"message": message, "left": True})
+    return forget_this_device(render(request, "assessments/link_problem.html", {"message": message, "left": True}))
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The rating page's service worker (static/js/rating-sw.js), from the
+    site's root: a worker's scope can only cover the pages below its own
+    address, and rating pages live under /rounds/."""
+    response = HttpResponse(_service_worker_source(), content_type="text/javascript; charset=utf-8")
+    # Browsers check for a new worker on every visit; this answer says whether there is one.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@functools.cache
+def _service_worker_source() -> str:
+    return (settings.BASE_DIR / "static" / "js" / "rating-sw.js").read_text(encoding="utf-8")
 
 
 @require_POST

@@ -11,6 +11,10 @@
 //   the page is hidden or closed (a keepalive request).
 // - Changes not confirmed yet are kept in localStorage and sent, in order,
 //   when the connection comes back or the page is opened again.
+// - Reloading while offline: a service worker (rating-sw.js) keeps the last
+//   copy of this page, and what the server confirmed since that copy was made
+//   is kept here too, so the page shows the newest answers, then the waiting
+//   changes on top of them.
 // - "Saved" is shown only once the server confirmed the value on screen.
 //
 // The words come translated from the page (data-msg-* on the form). Without
@@ -27,15 +31,28 @@
   const invitation = form.querySelector("input[name=invitation]").value;
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   const storageKey = "convening:rating:" + form.dataset.round + ":" + invitation;
+  // What the server confirmed while this page was open: newer than the page's
+  // own HTML, which an offline reload serves from the copy kept earlier.
+  const heldKey = storageKey + ":confirmed";
+  let held = {};
   const queueStatus = document.getElementById("rating-queue");
   const keyActions = new Map();
   let stopped = false; // the session ended: nothing more is sent
 
-  function load() {
+  function load(key) {
     try {
-      return JSON.parse(window.localStorage.getItem(storageKey) || "{}");
+      return JSON.parse(window.localStorage.getItem(key) || "{}");
     } catch (error) {
       return {};
+    }
+  }
+
+  function store(key, entries) {
+    try {
+      if (Object.keys(entries).length) window.localStorage.setItem(key, JSON.stringify(entries));
+      else window.localStorage.removeItem(key);
+    } catch (error) {
+      // Private browsing may refuse storage: the queue still works in memory.
     }
   }
 
@@ -48,12 +65,8 @@
       });
       if (Object.keys(parts).length) waiting[id] = parts;
     });
-    try {
-      if (Object.keys(waiting).length) window.localStorage.setItem(storageKey, JSON.stringify(waiting));
-      else window.localStorage.removeItem(storageKey);
-    } catch (error) {
-      // Private browsing may refuse storage: the queue still works in memory.
-    }
+    store(storageKey, waiting);
+    store(heldKey, held);
     showQueue();
   }
 
@@ -116,6 +129,7 @@
     ka[part].base = version;
     ka[part].confirmed = value;
     ka[part].sent = [];
+    held[ka.id] = Object.assign(held[ka.id] || {}, { [part]: { value, version } });
     ka.fieldset.querySelector("input[name=ka-" + ka.id + "-" + part + "-version]").value = String(version);
     ka.fieldset.querySelector("input[name=ka-" + ka.id + "-" + part + "-initial]").value = value;
   }
@@ -318,8 +332,21 @@
     });
   });
 
+  // Answers the server confirmed after this page's HTML was made (an offline
+  // reload shows an older copy); those the page knows already are forgotten.
+  Object.entries(load(heldKey)).forEach(([id, parts]) => {
+    const ka = keyActions.get(id);
+    if (!ka) return;
+    Object.entries(parts).forEach(([part, { value, version }]) => {
+      if (version <= ka[part].base) return;
+      adopt(ka, part, value, version);
+      if (part === "level") showStored(ka, { level: value, evidence: ka.evidenceBox.value });
+      else ka.evidenceBox.value = value;
+    });
+  });
+
   // Changes left from an earlier visit (offline, or a page closed mid-save).
-  const earlier = load();
+  const earlier = load(storageKey);
   Object.entries(earlier).forEach(([id, parts]) => {
     const ka = keyActions.get(id);
     if (!ka) return;
@@ -335,6 +362,24 @@
   });
   persist();
   keyActions.forEach((ka) => send(ka));
+
+  // The copy for an offline reload: this page and the files it uses. A page
+  // showing a passing message ("Thank you!") asks for a copy without it.
+  if ("serviceWorker" in navigator && form.dataset.serviceWorker) {
+    const page = new URL(form.action).pathname;
+    navigator.serviceWorker
+      .register(form.dataset.serviceWorker, { scope: page })
+      .then(() => navigator.serviceWorker.ready)
+      .then((registration) => {
+        const files = [...document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon]")];
+        registration.active.postMessage({
+          page,
+          keep: files.map((element) => element.src || element.href),
+          refresh: Boolean(document.querySelector(".messages .alert")),
+        });
+      })
+      .catch(() => null); // offline, or storage refused: the page works without its copy
+  }
 
   window.addEventListener("online", () => {
     showQueue();

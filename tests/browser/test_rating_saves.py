@@ -159,6 +159,9 @@ def test_offline_changes_wait_and_are_sent_in_order_when_the_connection_returns(
 
 
 def test_changes_left_offline_are_sent_when_the_page_is_opened_again(phone, live_server, invitation):
+    """The page closed offline with a change waiting: once online, the change
+    is stored (by the browser's last request, or by the page opened again)
+    and the page opened again shows it with nothing left waiting."""
     context = phone()
     page = open_link(context, live_server, invitation)
     first = fieldsets(page)[0]
@@ -170,8 +173,77 @@ def test_changes_left_offline_are_sent_when_the_page_is_opened_again(phone, live
     context.set_offline(False)
     again = context.new_page()
     again.goto(live_server.url + f"/rounds/{invitation.round_id}/rate/")
-    expect(again.locator(f"#status-{first}")).to_have_text("Saved", timeout=15000)
-    assert stored(invitation) == {int(first): (4, "")}
+    wait_until(lambda: stored(invitation) == {int(first): (4, "")})
+    expect(again.locator(f"#ka-{first}-level-4")).to_be_checked()
+    expect(again.locator("#rating-queue")).to_have_text("")
+
+
+KEPT_COPY = """async () => {
+    const cache = await caches.open("convening-rating-v1");
+    const page = await cache.match(location.pathname, { ignoreVary: true });
+    const files = [...document.querySelectorAll("script[src], link[rel=stylesheet]")].map(e => e.src || e.href);
+    const kept = await Promise.all(files.map(url => cache.match(url)));
+    return Boolean(page) && kept.every(Boolean);
+}"""
+
+
+def test_reloading_while_offline_shows_the_newest_answers_and_the_waiting_changes(phone, live_server, invitation):
+    """The page comes back from the copy the service worker kept when it was
+    opened; what was saved after that copy, and what waits, are on screen."""
+    context = phone()
+    page = open_link(context, live_server, invitation)
+    first, second, third = fieldsets(page)[:3]
+    wait_until(lambda: page.evaluate(KEPT_COPY))
+    show(page, first)
+    page.locator(f"#ka-{first}-level-2").check()
+    expect(page.locator(f"#status-{first}")).to_have_text("Saved")
+
+    context.set_offline(True)
+    show(page, second)
+    page.locator(f"#ka-{second}-level-3").check()
+    show(page, third)
+    page.locator(f"#ka-{third}-evidence").fill("Written offline")
+    page.locator(f"#ka-{third}-evidence").blur()
+    expect(page.locator("#rating-queue")).to_contain_text("2 changes waiting to be sent.")
+    page.reload()
+
+    expect(page.locator("form[data-autosave]")).to_be_attached()
+    expect(page.locator("#rating-queue")).to_contain_text("2 changes waiting to be sent.")
+    expect(page.locator("#rating-queue")).to_contain_text("You are offline")
+    positions = checked_positions(page)
+    assert (positions[first], positions[second]) == (2, 3)
+    expect(page.locator(f"#ka-{third}-evidence")).to_have_value("Written offline")
+    assert stored(invitation) == {int(first): (2, "")}
+
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    for key_action in (second, third):
+        expect(page.locator(f"#status-{key_action}")).to_have_text("Saved", timeout=15000)
+    assert stored(invitation) == {int(first): (2, ""), int(second): (3, ""), int(third): (None, "Written offline")}
+
+
+def test_leaving_the_page_clears_what_the_browser_kept(phone, live_server, invitation):
+    context = phone(375)
+    page = open_link(context, live_server, invitation)
+    first = fieldsets(page)[0]
+    wait_until(lambda: page.evaluate(KEPT_COPY))
+    context.set_offline(True)
+    page.locator(f"#ka-{first}-level-4").check()
+    context.set_offline(False)
+    expect(page.locator(f"#status-{first}")).to_have_text("Saved", timeout=15000)
+    assert page.evaluate("() => localStorage.length") > 0
+
+    page.get_by_role("button", name="Not you? Leave this page").click()
+    expect(page.get_by_role("heading", name="You have left the rating page")).to_be_visible()
+    assert page.evaluate("async () => (await caches.keys()).length") == 0
+    assert page.evaluate("() => localStorage.length") == 0
+    context.set_offline(True)
+    assert (
+        page.evaluate(
+            "(url) => fetch(url).then(() => 'served', () => 'nothing kept')", f"/rounds/{invitation.round_id}/rate/"
+        )
+        == "nothing kept"
+    )
 
 
 def test_a_stale_tab_is_refused_with_the_stored_answer_shown(phone, live_server, invitation):

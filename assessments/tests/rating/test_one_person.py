@@ -114,6 +114,22 @@ def test_not_you_ends_the_grant(client, open_round, ana_and_ben):
     assert left.status_code == 200
     assert "open your personal link" in left.content.decode()
     assert client.get(rate_url(open_round)).status_code == 404
+    # The rating page's offline copy and waiting changes go with the grant.
+    assert left["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_signing_out_clears_what_the_browser_kept(client, stakeholder):
+    client.force_login(stakeholder)
+    assert client.post("/accounts/logout/")["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_the_service_worker_is_served_from_the_root_and_checked_on_every_visit(client):
+    """Its scope may cover a rating page only when its address is above it."""
+    answer = client.get("/rating-sw.js")
+    assert answer.status_code == 200
+    assert answer["Content-Type"].startswith("text/javascript")
+    assert answer["Cache-Control"] == "no-cache"
+    assert "convening-rating-v1" in answer.content.decode()
 
 
 @pytest.mark.parametrize("end", ["new_link", "revoked"])
