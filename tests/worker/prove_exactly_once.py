@@ -1,13 +1,15 @@
-"""Proves with a real Celery worker, the real Redis broker and the real database that an invitation e-mail
+"""Proves with real Celery workers, the real Redis broker and the real database that an invitation e-mail
 is delivered once when its task is retried and once when the worker process dies in the middle of the send,
-and pins down the one window where no mail system can promise that.
+pins down the one window where no mail system can promise that, and shows that work whose whole worker was
+killed is finished by beat's sweep within its period, without anyone clicking.
 
     python tests/worker/prove_exactly_once.py
 
 Runs with the production environment of a migrated database (DATABASE_URL, SECRET_KEY, ...). It starts a Redis
-server of its own as the broker (redis-server must be installed), serves a small SMTP server, starts a worker
-(production's command) whose EMAIL_URL points at it, queues invitations through the real services and makes the
-SMTP server misbehave on cue:
+server of its own as the broker (redis-server must be installed), serves a small SMTP server, starts two workers
+and beat (production's commands) whose EMAIL_URL points at it, with a short task time limit and sweep period
+(TASK_TIME_LIMIT_SECONDS, STUCK_WORK_SWEEP_SECONDS below) so that the proof takes seconds, not minutes; queues
+invitations and a PDF report through the real services and makes the SMTP server misbehave on cue:
 
   retry             the server refuses the first DATA with 451: the task retries and the mail goes out once.
   killed mid-send   the server holds the reply to DATA, the pool process doing the send gets SIGKILL: nothing was
@@ -16,6 +18,13 @@ SMTP server misbehave on cue:
                     the redelivered task sends the mail again. SMTP has no two-phase commit, so this window is
                     at-least-once by nature; both copies carry the same Message-ID, by which receivers drop the
                     repeat.
+  worker killed     the server holds the reply to DATA and the whole worker (main process and pool) gets SIGKILL,
+  in a stalled send as when its machine dies: its task stays unacknowledged in the broker until the visibility
+                    timeout; beat's sweep finds the message pending past the time limit, another worker sends it
+                    once.
+  worker killed     the report's worker is held inside the build (the proof locks a table the PDF reads) and the
+  making a PDF      whole worker gets SIGKILL with the report "being made": beat's sweep finds it past the time
+                    limit, another worker makes it, and it is ready.
 
 Prints what happened and PASS or FAIL; exits 1 on any failure. Stops everything it started.
 """
@@ -40,7 +49,12 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BUDGET_SECONDS = 85.0
+BUDGET_SECONDS = 170.0
+# Short enough for a proof, long enough for a cold pool process to make a PDF within the limit.
+TIME_LIMIT_SECONDS = 15
+SWEEP_SECONDS = 2.0
+# From the moment the work is stuck to the sweep's tick, its task's start on another worker and a PDF made.
+SWEEP_SLACK_SECONDS = 10.0
 START = time.monotonic()
 DEADLINE = START + BUDGET_SECONDS
 # How long the SMTP server holds a reply for a kill that must come much sooner.
@@ -209,14 +223,17 @@ class PrivateRedis:
 
 
 class Worker:
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, *, beat: bool = False) -> None:
         self.log_path = log_path
         self.log_file = log_path.open("w")
-        self.name = f"exactly-once-{os.getpid()}@{socket.gethostname()}"
-        # Production's command (docker-compose.yml), with a node name of its own.
+        self.name = f"exactly-once-{log_path.stem}-{os.getpid()}@{socket.gethostname()}"
+        # Production's commands (docker-compose.yml), a worker with a node name of its own.
+        if beat:
+            command = ["beat", "--loglevel=INFO", "--schedule", str(log_path.with_suffix(".schedule"))]
+        else:
+            command = ["worker", "--loglevel=INFO", "--concurrency=2", "--hostname", self.name]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "convening", "worker", "--loglevel=INFO", "--concurrency=2"]
-            + ["--hostname", self.name],
+            [sys.executable, "-m", "celery", "-A", "convening", *command],
             cwd=ROOT,
             env=env,
             stdout=self.log_file,
@@ -255,6 +272,12 @@ class Worker:
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL to the worker and its pool processes at once, as when its machine dies: no process is left
+        to report the lost task, which stays unacknowledged in the broker."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -270,12 +293,16 @@ class Worker:
 
 
 class Proof:
-    def __init__(self, sink: MailSink, worker: Worker) -> None:
+    def __init__(
+        self, sink: MailSink, workers: list[Worker], dead: list[Worker], start_worker: Callable[[], Worker]
+    ) -> None:
         from convening import services as convening_services
         from rubrics.models import Rubric
 
         self.sink = sink
-        self.worker = worker
+        self.workers = workers
+        self.dead = dead
+        self.start_worker = start_worker
         self.run = f"{int(time.time())}-{os.getpid()}"
         self.organization = convening_services.organization_create(name=f"Exactly-once proof {self.run}")
         self.team = convening_services.team_create(organization=self.organization, name="Mail")
@@ -325,19 +352,35 @@ class Proof:
     def kill_the_sender(self, label: str, message, stage: str) -> float:
         from assessments.models import MessageStatus
 
-        found = wait_until(f"the worker to reach {stage}", lambda: self.sink.find(kind="holding", to=message.recipient))
-        holding = found[0]  # type: ignore[index]  # find() answers a list of events
-        pid = self.worker.process_with_connection_from(holding["client_port"], self.sink.port)
-        if pid is None:
-            raise ProofFailed(f"{label}: no pool process of the worker holds the SMTP connection")
+        worker, pid = self.sender(label, message, stage)
         row = _refreshed(message)
         log(f"{label}: pool process {pid} is inside the send ({stage}); row {row.status}, {row.attempts} attempts")
         if row.status != MessageStatus.PENDING:
             raise ProofFailed(f"{label}: the row is {row.status} before the send has finished")
         killed_at = time.monotonic()
         os.kill(pid, signal.SIGKILL)
-        log(f"{label}: SIGKILL to pool process {pid}")
+        log(f"{label}: SIGKILL to pool process {pid} of {worker.name}")
         return killed_at
+
+    def sender(self, label: str, message, stage: str) -> tuple[Worker, int]:
+        """The worker, and its pool process, that holds the SMTP conversation of `message` at `stage`."""
+        found = wait_until(f"the worker to reach {stage}", lambda: self.sink.find(kind="holding", to=message.recipient))
+        holding = found[0]  # type: ignore[index]  # find() answers a list of events
+        for worker in self.workers:
+            pid = worker.process_with_connection_from(holding["client_port"], self.sink.port)
+            if pid is not None:
+                return worker, pid
+        raise ProofFailed(f"{label}: no pool process of any worker holds the SMTP connection")
+
+    def worker_log(self) -> str:
+        return "\n".join(worker.log_text() for worker in self.workers)
+
+    def replace(self, dead: Worker) -> None:
+        """Another healthy worker joins, so that two are idle while the dead one's task waits in the broker."""
+        self.workers.remove(dead)
+        self.dead.append(dead)
+        new = self.start_worker()
+        log(f"worker {new.name} started beside {', '.join(w.name for w in self.workers if w is not new)}")
 
     def deliveries(self, message) -> list[dict]:
         return self.sink.find(kind="delivered", to=message.recipient)
@@ -362,7 +405,7 @@ class Proof:
         refused = self.sink.find(kind="refused", to=message.recipient)
         if len(refused) != 1:
             raise ProofFailed(f"{label}: the server refused {len(refused)} times, expected once")
-        retries = [line for line in self.worker.log_text().splitlines() if "retry: Retry in" in line]
+        retries = [line for line in self.worker_log().splitlines() if "retry: Retry in" in line]
         if not retries:
             raise ProofFailed(f"{label}: the worker log shows no retry")
         log(f"{label}: worker log: {retries[-1].split('] ', 1)[-1].strip()[:110]}")
@@ -398,12 +441,93 @@ class Proof:
         # The server saw the killed process's connection close: it was the one in the conversation.
         if not self.sink.find(kind=server_saw, to=message.recipient):
             raise ProofFailed(f"{label}: the SMTP server did not see the killed connection close")
-        lost = [line for line in self.worker.log_text().splitlines() if "WorkerLostError: " in line]
+        lost = [line for line in self.worker_log().splitlines() if "WorkerLostError: " in line]
         if not lost:
             raise ProofFailed(f"{label}: the worker log does not report the lost pool process")
         log(f"{label}: worker log: {lost[-1].strip()[:110]}")
         last = self.deliveries(message)[-1]["at"] + START
         log(f"{label}: redelivered, and accepted by the server {last - killed_at:.1f}s after the kill")
+
+    def worker_killed_in_a_stalled_send(self) -> None:
+        from assessments.models import MessageStatus
+
+        label = "worker-killed-mid-send"
+        self.sink.faults.append("hold-data")
+        message = self.queue_invitation(label)
+        worker, pid = self.sender(label, message, "DATA")
+        killed_at = time.monotonic()
+        worker.kill()
+        log(f"{label}: SIGKILL to the whole worker {worker.name} (pool process {pid} inside the send)")
+        self.replace(worker)
+        wait_until(
+            f"message {message.pk} to be sent by the sweep",
+            lambda: _refreshed(message).status == MessageStatus.SENT,
+            timeout=TIME_LIMIT_SECONDS + SWEEP_SECONDS + SWEEP_SLACK_SECONDS,
+        )
+        self._within_the_sweep(label, killed_at, self.deliveries(message)[-1]["at"] + START)
+        # The killed try is counted by the sweep, the next one sends it.
+        self.check(label, message, copies=1, attempts=2)
+
+    def worker_killed_making_a_pdf(self) -> None:
+        import psycopg
+        from django.conf import settings
+
+        from assessments.models import ActionPlan, ReportExport, ReportStatus
+        from assessments.reports.services import report_request
+
+        label = "worker-killed-mid-pdf"
+        message = self.queue_invitation(label)  # a round, and someone to ask for its report
+        database = settings.DATABASES["default"]
+        blocker = psycopg.connect(
+            dbname=database["NAME"],
+            user=database["USER"],
+            password=database["PASSWORD"],
+            host=database["HOST"],
+            port=database["PORT"] or None,
+        )
+        try:
+            # The report reads the round's action plans after its results: held there, "being made" at 30%.
+            blocker.execute(f"LOCK TABLE {ActionPlan._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+            report = report_request(round=message.invitation.round, requested_by=message.invitation.user)
+            wait_until(
+                f"report {report.pk} to be claimed",
+                lambda: ReportExport.objects.filter(pk=report.pk, status=ReportStatus.RUNNING).exists(),
+            )
+            builders = wait_until(
+                "the worker making the report",
+                # "Task …build_round_report[<id>] received"; the banner lists the task's name without an id.
+                lambda: [w for w in self.workers if "build_round_report[" in w.log_text()],
+            )
+            worker = builders[0]  # type: ignore[index]
+            wait_until("the build to wait for the locked table", lambda: _waiting_for_a_lock(blocker))
+            row = ReportExport.objects.get(pk=report.pk)
+            log(f"{label}: report {report.pk} is {row.get_status_display()} {row.progress}% on {worker.name}")
+            killed_at = time.monotonic()
+            worker.kill()
+            log(f"{label}: SIGKILL to the whole worker {worker.name} making it")
+        finally:
+            blocker.close()  # released: the next worker can read the plans
+        self.replace(worker)
+        done = wait_until(
+            f"report {report.pk} to be made by the sweep",
+            lambda: ReportExport.objects.filter(pk=report.pk, status=ReportStatus.DONE).first(),
+            timeout=TIME_LIMIT_SECONDS + SWEEP_SECONDS + SWEEP_SLACK_SECONDS,
+        )
+        assert isinstance(done, ReportExport)
+        self._within_the_sweep(label, killed_at, time.monotonic())
+        size = done.file.size
+        log(f"{label}: ready after {done.attempts} attempts, {size} bytes")
+        if done.attempts != 2 or size < 1000 or not done.file.open("rb").read(5) == b"%PDF-":
+            raise ProofFailed(f"{label}: attempts {done.attempts}, {size} bytes: expected a PDF on the second attempt")
+
+    def _within_the_sweep(self, label: str, killed_at: float, done_at: float) -> None:
+        took = done_at - killed_at
+        log(
+            f"{label}: done by another worker {took:.1f}s after the kill (time limit {TIME_LIMIT_SECONDS}s, "
+            f"sweep every {SWEEP_SECONDS:.0f}s, broker visibility timeout {TIME_LIMIT_SECONDS + 60}s)"
+        )
+        if took > TIME_LIMIT_SECONDS + SWEEP_SECONDS + SWEEP_SLACK_SECONDS:
+            raise ProofFailed(f"{label}: took {took:.1f}s, longer than the time limit and the sweep's period")
 
     def recount(self) -> None:
         """Counts again at the end, seconds later for the first messages: still no further copy."""
@@ -425,6 +549,14 @@ def broker_load() -> tuple[int, int]:
         return waiting, channel.client.hlen(channel.unacked_key)
 
 
+def _waiting_for_a_lock(blocker) -> bool:
+    """Whether some other session waits for a lock the blocker holds (the build, inside its query)."""
+    row = blocker.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", [blocker.info.backend_pid]
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def _refreshed(message):
     message.refresh_from_db()
     return message
@@ -434,11 +566,20 @@ def main() -> int:
     # SIGTERM (an interrupted CI run) must still reach the clean-up below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     log_dir = Path(tempfile.mkdtemp(prefix="exactly-once-"))
-    broker = sink = worker = None
+    broker = sink = beat = None
+    workers: list[Worker] = []
+    dead: list[Worker] = []
     try:
         broker = PrivateRedis(log_dir / "redis.log")
-        # Read by the settings when Django starts, in this process and in the worker.
-        os.environ.update(CELERY_BROKER_URL=broker.url, CELERY_RESULT_BACKEND=broker.url)
+        # Read by the settings when Django starts, in this process, the workers and beat.
+        os.environ.update(
+            CELERY_BROKER_URL=broker.url,
+            CELERY_RESULT_BACKEND=broker.url,
+            TASK_TIME_LIMIT_SECONDS=str(TIME_LIMIT_SECONDS),
+            STUCK_WORK_SWEEP_SECONDS=str(SWEEP_SECONDS),
+            EMAIL_TIMEOUT="5",
+            MEDIA_ROOT=str(log_dir / "media"),
+        )
         sys.path.insert(0, str(ROOT))
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "convening.settings")
         import django
@@ -449,26 +590,44 @@ def main() -> int:
         sink = MailSink()
         threading.Thread(target=sink.serve_forever, daemon=True).start()
         log(f"SMTP server on 127.0.0.1:{sink.port}; Redis broker {broker.url} (pid {broker.process.pid})")
-        worker = Worker({**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}"}, log_dir / "worker.log")
-        proof = Proof(sink, worker)
-        answer = ping.apply_async().get(timeout=30)["pong"]
-        if answer != worker.name:
-            raise ProofFailed(f"{answer}, not the proof's worker {worker.name}, answered the ping")
-        log(f"worker {worker.name} (pid {worker.process.pid}) is up with pool processes {worker.pool_processes()}")
+        worker_env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}"}
+
+        def start_worker() -> Worker:
+            worker = Worker(worker_env, log_dir / f"worker{len(workers) + len(dead) + 1}.log")
+            workers.append(worker)
+            return worker
+
+        for _ in range(2):
+            start_worker()
+        proof = Proof(sink, workers, dead, start_worker)
+        names = set()
+        for _ in range(2):
+            names.add(ping.apply_async().get(timeout=30)["pong"])
+        if not names <= {w.name for w in workers}:
+            raise ProofFailed(f"{names - {w.name for w in workers}}, not the proof's workers, answered the ping")
+        for worker in workers:
+            log(f"worker {worker.name} (pid {worker.process.pid}) is up with pool processes {worker.pool_processes()}")
         for scenario in (proof.retry, proof.killed_mid_send, proof.killed_after_acceptance):
+            scenario()
+        beat = Worker(worker_env, log_dir / "beat.log", beat=True)
+        log(
+            f"beat (pid {beat.process.pid}) sweeps every {SWEEP_SECONDS:.0f}s for work stuck past {TIME_LIMIT_SECONDS}s"
+        )
+        for scenario in (proof.worker_killed_in_a_stalled_send, proof.worker_killed_making_a_pdf):
             scenario()
         proof.recount()
     except Exception as error:  # noqa: BLE001 - any error fails the proof, with its story
         print(f"\n{type(error).__name__}: {error}")
-        if worker is not None:
-            print(f"\n----- worker log ({worker.log_path}) -----\n" + "\n".join(worker.log_text().splitlines()[-60:]))
+        for process in [*dead, *workers, *([beat] if beat else [])]:
+            lines = process.log_text().splitlines()[-40:]
+            print(f"\n----- {process.log_path.name} ({process.log_path}) -----\n" + "\n".join(lines))
         if sink is not None:
             print("\n----- SMTP events -----\n" + "\n".join(map(str, sink.events)))
         print(f"\nFAIL after {time.monotonic() - START:.1f}s")
         return 1
     finally:
-        if worker is not None:
-            worker.stop()
+        for process in [*dead, *workers, *([beat] if beat else [])]:
+            process.stop()
         if sink is not None:
             sink.shutdown()
         if broker is not None:
@@ -477,7 +636,8 @@ def main() -> int:
     print(
         f"\nPASS in {time.monotonic() - START:.1f}s: retried once and killed mid-send, each invitation was "
         "delivered exactly once; killed between acceptance and commit, it was delivered twice under one "
-        "Message-ID (at-least-once, the limit of SMTP)"
+        "Message-ID (at-least-once, the limit of SMTP); with the whole worker killed in a stalled send and while "
+        "making a PDF, beat's sweep had another worker deliver the mail once and make the report"
     )
     return 0
 
