@@ -28,7 +28,7 @@ class CountingMultipart(io.RawIOBase):
         self.length = len(self.head) + size + len(self.tail)
         self.position = 0
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         remaining = self.length - self.position
         size = remaining if size is None or size < 0 else min(size, remaining)
         chunk = bytearray(b"x" * size)
@@ -39,7 +39,7 @@ class CountingMultipart(io.RawIOBase):
         self.position += size
         return bytes(chunk)
 
-    def readline(self, size: int = -1) -> bytes:  # the multipart parser reads in chunks only
+    def readline(self, size: int | None = -1) -> bytes:  # the multipart parser reads in chunks only
         return self.read(size)
 
 
