@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from typing import Any, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import slug_re
 from django.utils.translation import gettext as _
@@ -27,6 +29,7 @@ from .models import (
     TITLE_MAX_LENGTH,
     Level,
     Rubric,
+    RubricTranslation,
 )
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -43,13 +46,53 @@ RESERVED_SLUGS = frozenset({"import"})
 QUOTE_MAX_LENGTH = 40
 
 RUBRIC_FIELDS = ("title", "slug", "version", "source", "row_heading", "row_subheading", "levels", "key_actions")
+# A file without translations is still a whole rubric, so this one may be left out.
+OPTIONAL_RUBRIC_FIELDS = ("translations",)
+# A translation has the original's texts, in its structure, and a note saying
+# whose translation it is (may be empty).
+TRANSLATION_FIELDS = ("note", "title", "source", "row_heading", "row_subheading", "levels", "key_actions")
+TRANSLATED_TEXTS = ("title", "source", "row_heading", "row_subheading")
 LEVEL_FIELDS = ("position", "name", "summary")
 KEY_ACTION_FIELDS = ("position", "title", "descriptors")
 
 
+def translation_languages() -> list[str]:
+    """The languages a rubric may be translated into: the site's languages
+    but the originals' one. Adding a language to the site adds it here."""
+    return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
 def rubric_to_dict(rubric: Rubric) -> dict[str, Any]:
-    """The exchange form of a rubric; prefetch its levels and its key actions'
-    descriptors to keep this at a fixed number of queries."""
+    """The exchange form of a rubric; prefetch its levels, its key actions'
+    descriptors and its translations to keep this at a fixed number of
+    queries. A rubric without translations has no `translations` field, so
+    that its file is exactly the one it was imported from."""
+    data = original_to_dict(rubric)
+    translations = sorted(rubric.translations.all(), key=lambda translation: translation.language)
+    if translations:
+        data["translations"] = {translation.language: translation_to_dict(translation) for translation in translations}
+    return data
+
+
+def translation_to_dict(translation: RubricTranslation) -> dict[str, Any]:
+    """The stored texts in the format's order: a database may keep a JSON
+    object's keys in its own order (PostgreSQL's jsonb does)."""
+    texts = translation.texts
+    return {
+        **{field: texts[field] for field in ("note", *TRANSLATED_TEXTS)},
+        "levels": [
+            {"position": level["position"], "name": level["name"], "summary": level["summary"]}
+            for level in texts["levels"]
+        ],
+        "key_actions": [
+            {"position": row["position"], "title": row["title"], "descriptors": row["descriptors"]}
+            for row in texts["key_actions"]
+        ],
+    }
+
+
+def original_to_dict(rubric: Rubric) -> dict[str, Any]:
+    """The exchange form of the original texts alone."""
     return {
         "title": rubric.title,
         "slug": rubric.slug,
@@ -105,6 +148,19 @@ def clean(data: object) -> dict[str, Any]:
     order; raises ValidationError listing every problem (capped)."""
     checker = _Checker()
     cleaned = checker.rubric(data)
+    if checker.messages:
+        raise ValidationError(_capped(checker.messages))
+    return cleaned
+
+
+def clean_translation(*, original: dict[str, Any], language: str, data: object) -> dict[str, Any]:
+    """Checks one translation of a rubric (`original`, its exchange form
+    without translations) as the import checks it; raises ValidationError."""
+    checker = _Checker()
+    place = f"translations.{language}"
+    if language not in translation_languages():
+        checker.unknown_language(place)
+    cleaned = checker.translation(data, place, original=original)
     if checker.messages:
         raise ValidationError(_capped(checker.messages))
     return cleaned
@@ -186,10 +242,10 @@ class _Checker:
         )
 
     def rubric(self, data: object) -> dict[str, Any]:
-        obj = self.object(data, _("file"), RUBRIC_FIELDS, prefix="")
+        obj = self.object(data, _("file"), RUBRIC_FIELDS, prefix="", optional=OPTIONAL_RUBRIC_FIELDS)
         if obj is None:
             return {}
-        cleaned = {
+        cleaned: dict[str, Any] = {
             "title": self.text(obj, "title", "title", TITLE_MAX_LENGTH),
             "slug": self.slug(obj),
             "version": self.whole_number(obj, "version", "version", low=1, high=MAX_VERSION),
@@ -210,7 +266,121 @@ class _Checker:
             for index, item in enumerate(key_action_items, start=1)
         ]
         self.positions(key_actions, "key_actions")
-        return {**cleaned, "levels": sorted(levels, key=_position), "key_actions": sorted(key_actions, key=_position)}
+        cleaned |= {"levels": sorted(levels, key=_position), "key_actions": sorted(key_actions, key=_position)}
+        if "translations" in obj:
+            # Translations are checked against the original's structure, so
+            # only once that structure is sound (else every problem repeats).
+            sound = not self.messages
+            cleaned["translations"] = self.translations(obj["translations"], original=cleaned if sound else None)
+        return cleaned
+
+    def unknown_language(self, place: str) -> None:
+        self.messages.append(
+            _("%(place)s: not a language rubrics are translated into here (%(languages)s)")
+            % {"place": place, "languages": ", ".join(translation_languages()) or _("none")}
+        )
+
+    def translations(self, data: object, *, original: dict[str, Any] | None) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.expected("translations", _("an object"), _kind(data))
+            return {}
+        for name in getattr(data, "duplicates", []):
+            self.messages.append(_("%(place)s: given more than once") % {"place": "translations." + _quote(name)})
+        cleaned = {}
+        for language, translation in data.items():
+            place = f"translations.{_quote(language)}"
+            if language not in translation_languages():
+                self.unknown_language(place)
+            elif original is not None:
+                cleaned[language] = self.translation(translation, place, original=original)
+        return cleaned
+
+    def translation(self, data: object, place: str, *, original: dict[str, Any]) -> dict[str, Any]:
+        """A complete translation: every text of the original, in the
+        original's structure; a text the original leaves empty stays empty."""
+        obj = self.object(data, place, TRANSLATION_FIELDS, prefix=place + ".")
+        if obj is None:
+            return {}
+        cleaned: dict[str, Any] = {"note": self.text(obj, "note", f"{place}.note", TITLE_MAX_LENGTH, required=False)}
+        for field in TRANSLATED_TEXTS:
+            cleaned[field] = self.translated(obj, field, f"{place}.{field}", TITLE_MAX_LENGTH, original[field])
+        cleaned["levels"] = self.translated_items(obj, "levels", place, original["levels"], self.translated_level)
+        cleaned["key_actions"] = self.translated_items(
+            obj, "key_actions", place, original["key_actions"], self.translated_key_action
+        )
+        return cleaned
+
+    def translated(self, obj: dict[str, Any], key: str, place: str, max_length: int, original: str) -> str:
+        if key not in obj:
+            return ""
+        text = self.string(obj[key], place, max_length, required=bool(original))
+        if text and not original:
+            self.messages.append(_("%(place)s: must be empty, as the original is") % {"place": place})
+        return text
+
+    def translated_items(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        place: str,
+        originals: list[dict[str, Any]],
+        check: Callable[[dict[str, Any], str, dict[str, Any]], dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """The translated levels or key actions: as many as the original has,
+        with its positions, each checked against the original's item."""
+        if key not in obj:
+            return []
+        items = obj[key]
+        list_place = f"{place}.{key}"
+        if not isinstance(items, list):
+            self.expected(list_place, _("a list"), _kind(items))
+            return []
+        if len(items) != len(originals):
+            self.expected(list_place, len(originals), len(items))
+            return []
+        by_position = {item["position"]: item for item in originals}
+        fields = LEVEL_FIELDS if key == "levels" else KEY_ACTION_FIELDS
+        cleaned: list[dict[str, Any]] = []
+        for index, item in enumerate(items, start=1):
+            item_place = f"{list_place}[{index}]"
+            item_obj = self.object(item, item_place, fields, prefix=item_place + ".")
+            if item_obj is None:
+                cleaned.append({})  # keeps the places of the items after it
+                continue
+            position = self.whole_number(item_obj, "position", f"{item_place}.position")
+            translated = {"position": position}
+            # An item at no position of the original has nothing to compare
+            # with: `positions` below names the problem.
+            if position in by_position:
+                translated |= check(item_obj, item_place, by_position[position])
+            cleaned.append(translated)
+        self.positions(cleaned, list_place)
+        return sorted(cleaned, key=_position)
+
+    def translated_level(self, obj: dict[str, Any], place: str, original: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": self.translated(obj, "name", f"{place}.name", LEVEL_NAME_MAX_LENGTH, original["name"]),
+            "summary": self.translated(obj, "summary", f"{place}.summary", TITLE_MAX_LENGTH, original["summary"]),
+        }
+
+    def translated_key_action(self, obj: dict[str, Any], place: str, original: dict[str, Any]) -> dict[str, Any]:
+        cleaned: dict[str, Any] = {
+            "title": self.translated(obj, "title", f"{place}.title", TITLE_MAX_LENGTH, original["title"])
+        }
+        if "descriptors" not in obj:
+            return cleaned
+        descriptors = obj["descriptors"]
+        if not isinstance(descriptors, list):
+            self.expected(f"{place}.descriptors", _("a list"), _kind(descriptors))
+            return cleaned
+        if len(descriptors) != len(original["descriptors"]):
+            self.expected(f"{place}.descriptors", len(original["descriptors"]), len(descriptors))
+            return cleaned
+        cleaned["descriptors"] = [
+            self.string(text, f"{place}.descriptors[{index}]", DESCRIPTOR_MAX_LENGTH)
+            for index, text in enumerate(descriptors, start=1)
+        ]
+        return cleaned
 
     def level(self, data: object, place: str) -> dict[str, Any]:
         obj = self.object(data, place, LEVEL_FIELDS, prefix=place + ".")
@@ -245,7 +415,9 @@ class _Checker:
             ]
         return cleaned
 
-    def object(self, data: object, place: str, fields: tuple[str, ...], *, prefix: str) -> dict[str, Any] | None:
+    def object(
+        self, data: object, place: str, fields: tuple[str, ...], *, prefix: str, optional: tuple[str, ...] = ()
+    ) -> dict[str, Any] | None:
         if not isinstance(data, dict):
             self.expected(place, _("an object"), _kind(data))
             return None
@@ -253,7 +425,9 @@ class _Checker:
             self.messages.append(_("%(place)s: given more than once") % {"place": prefix + _quote(name)})
         self.messages.extend(_("%(place)s: missing") % {"place": prefix + name} for name in fields if name not in data)
         self.messages.extend(
-            _("%(place)s: unknown field") % {"place": prefix + _quote(name)} for name in data if name not in fields
+            _("%(place)s: unknown field") % {"place": prefix + _quote(name)}
+            for name in data
+            if name not in fields and name not in optional
         )
         return data
 

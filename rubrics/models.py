@@ -116,3 +116,28 @@ class Descriptor(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class RubricTranslation(models.Model):
+    """Every text of one rubric version in one more language, in the structure
+    of the exchange format (`exchange.translation_to_dict`): the original's
+    positions, with each text in that language. The services store only
+    complete translations, so a rubric is shown either wholly translated or
+    wholly in its original, never a mix of the two."""
+
+    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=8)
+    texts = models.JSONField(_("texts"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rubric translation")
+        verbose_name_plural = _("rubric translations")
+        ordering = ["rubric", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["rubric", "language"], name="rubric_translation_unique_language"),
+            models.CheckConstraint(condition=~Q(language=""), name="rubric_translation_language_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rubric} [{self.language}]"

@@ -31,7 +31,8 @@ def rubric_library(*, organization: Organization | None) -> QuerySet[Rubric]:
 
 def rubric_get(*, slug: str, organization: Organization | None, version: int | None = None) -> Rubric | None:
     """One visible version (default: the latest), with everything needed to
-    show or export it in three more queries (levels, key actions, descriptors)."""
+    show or export it in four more queries (levels, key actions, descriptors,
+    translations)."""
     rubrics = (
         _visible(organization)
         .filter(slug=slug)
@@ -40,6 +41,7 @@ def rubric_get(*, slug: str, organization: Organization | None, version: int | N
             "levels",
             "key_actions",
             Prefetch("key_actions__descriptors", queryset=Descriptor.objects.select_related("level")),
+            "translations",
         )
     )
     if version is not None:

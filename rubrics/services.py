@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from convening.models import Organization
 
 from . import exchange
-from .models import Descriptor, KeyAction, Level, Rubric
+from .models import Descriptor, KeyAction, Level, Rubric, RubricTranslation
 
 
 @transaction.atomic
@@ -51,6 +51,10 @@ def rubric_import(*, data: dict[str, Any], organization: Organization | None) ->
         for key_action, row in zip(key_actions, cleaned["key_actions"], strict=True)
         for level, text in zip(levels, row["descriptors"], strict=True)
     )
+    RubricTranslation.objects.bulk_create(
+        RubricTranslation(rubric=rubric, language=language, texts=texts)
+        for language, texts in cleaned.get("translations", {}).items()
+    )
     return rubric
 
 
@@ -74,3 +78,30 @@ def rubric_freeze(*, rubric: Rubric) -> bool:
     frozen_now = Rubric.objects.filter(pk=rubric.pk, frozen=False).update(frozen=True) == 1
     rubric.frozen = True
     return frozen_now
+
+
+@transaction.atomic
+def rubric_translation_save(*, rubric: Rubric, language: str, data: dict[str, Any]) -> RubricTranslation:
+    """Stores (or replaces) the rubric's translation into `language`, checked
+    as an import checks it: complete, or refused with nothing changed. The
+    built-in rubrics' translations ship with the project, and a version a
+    round has used is frozen, its translations with it."""
+    # Read again under a lock: a round freezing the rubric meanwhile wins.
+    rubric = Rubric.objects.select_for_update().get(pk=rubric.pk)
+    if rubric.is_builtin:
+        raise ValidationError(_("The built-in rubrics’ translations come with Convening and cannot be changed here."))
+    if rubric.frozen:
+        raise ValidationError(
+            _(
+                "A round has used this version, so its texts and translations are frozen. "
+                "Import it again to make a new version, and translate that one."
+            )
+        )
+    original = exchange.original_to_dict(
+        Rubric.objects.prefetch_related("levels", "key_actions__descriptors").get(pk=rubric.pk)
+    )
+    texts = exchange.clean_translation(original=original, language=language, data=data)
+    translation, _created = RubricTranslation.objects.update_or_create(
+        rubric=rubric, language=language, defaults={"texts": texts}
+    )
+    return translation

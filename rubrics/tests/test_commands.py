@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from rubrics.exchange import dumps
 from rubrics.models import Rubric
-from rubrics.tests.factories import exchange_data, row_counts, rubric_create
+from rubrics.tests.factories import builtin_file, exchange_data, row_counts, rubric_create
 
 pytestmark = pytest.mark.django_db
 
@@ -69,13 +69,13 @@ def test_a_missing_file_or_organization_is_an_error(rubric_file, tmp_path):
 
 def test_export_prints_the_exchange_file(client_for, lead):
     out, _err = run("export_rubric", BUILTIN)
-    assert out.encode() == BUILTIN_FILE.read_bytes()
+    assert out.encode() == builtin_file(BUILTIN)
     assert out.encode() == client_for(lead).get(f"/rubrics/{BUILTIN}.json").content
 
 
 def test_export_of_a_version_and_of_an_organizations_rubric(org):
     rubric_create(organization=org, slug=BUILTIN, title="Ours")
-    assert run("export_rubric", BUILTIN, "--version", "1")[0].encode() == BUILTIN_FILE.read_bytes()
+    assert run("export_rubric", BUILTIN, "--version", "1")[0].encode() == builtin_file(BUILTIN)
     assert '"title": "Ours"' in run("export_rubric", BUILTIN, "--organization", org.name)[0]
     # Without the organization, only built-ins are seen.
     assert '"title": "Creating Active Engagement"' in run("export_rubric", BUILTIN)[0]

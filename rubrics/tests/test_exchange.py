@@ -10,7 +10,7 @@ from rubrics import exchange
 from rubrics.exchange import MAX_MESSAGES, clean, dumps, parse_exchange, rubric_to_dict
 from rubrics.selectors import rubric_get
 from rubrics.tests.bad_files import bad_bytes, bad_data
-from rubrics.tests.factories import exchange_data
+from rubrics.tests.factories import builtin_file, exchange_data
 
 DATA_DIR = Path(settings.BASE_DIR) / "rubrics" / "data"
 
@@ -23,11 +23,11 @@ def messages_for(data) -> list[str]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", ["creating-active-engagement", "building-support-through-data"])
-def test_export_of_a_builtin_rubric_is_its_data_file_byte_for_byte(slug, django_assert_num_queries):
-    # The rubric with its owner, then its levels, key actions and descriptors.
-    with django_assert_num_queries(4):
+def test_export_of_a_builtin_rubric_is_its_data_files_byte_for_byte(slug, django_assert_num_queries):
+    # The rubric with its owner, then its levels, key actions, descriptors and translations.
+    with django_assert_num_queries(5):
         text = dumps(rubric_to_dict(rubric_get(slug=slug, organization=None)))
-    assert text.encode("utf-8") == (DATA_DIR / f"{slug}.json").read_bytes()
+    assert text.encode("utf-8") == builtin_file(slug)
 
 
 def test_good_data_passes_unchanged():

@@ -1,8 +1,6 @@
-from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from rubrics.exchange import dumps, parse_exchange, rubric_to_dict
@@ -10,11 +8,10 @@ from rubrics.models import Rubric
 from rubrics.selectors import rubric_get
 from rubrics.services import rubric_freeze, rubric_import
 from rubrics.tests.bad_files import bad_data
-from rubrics.tests.factories import exchange_data, row_counts, rubric_create
+from rubrics.tests.factories import builtin_file, exchange_data, row_counts, rubric_create
 
 pytestmark = pytest.mark.django_db
 
-LBC_FILE = Path(settings.BASE_DIR) / "rubrics" / "data" / "creating-active-engagement.json"
 
 
 def export(rubric: Rubric) -> bytes:
@@ -31,7 +28,7 @@ def test_a_new_slug_round_trips_byte_for_byte(org):
 
 
 def test_a_slug_the_organization_sees_becomes_its_next_version(org):
-    builtin_before = LBC_FILE.read_bytes()
+    builtin_before = builtin_file("creating-active-engagement")
     rubric = rubric_import(data=parse_exchange(builtin_before), organization=org)
     assert (rubric.organization, rubric.version) == (org, 2)
     again = rubric_import(data=parse_exchange(builtin_before), organization=org)

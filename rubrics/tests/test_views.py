@@ -11,7 +11,7 @@ from django.utils.html import escape
 from rubrics.exchange import dumps
 from rubrics.models import Rubric
 from rubrics.tests.bad_files import bad_bytes, bad_data
-from rubrics.tests.factories import exchange_data, row_counts, rubric_create
+from rubrics.tests.factories import builtin_file, exchange_data, row_counts, rubric_create
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +170,7 @@ def test_the_json_is_the_exchange_file(client_for, lead):
     response = client_for(lead).get(f"/rubrics/{BUILTIN}.json")
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"] == f'inline; filename="{BUILTIN}-v1.json"'
-    assert response.content == BUILTIN_FILE.read_bytes()
+    assert response.content == builtin_file(BUILTIN)
 
 
 @pytest.mark.parametrize("version", ["2", "abc", "", "-1", "1.0", "٣", "9" * 30])
@@ -201,11 +201,11 @@ def test_importing_a_new_rubric(client_for, facilitator, org):
 
 
 def test_importing_a_builtin_slug_makes_the_organizations_next_version(client_for, facilitator, outsider, org):
-    response = client_for(facilitator).post("/rubrics/import/", upload(BUILTIN_FILE.read_bytes()))
+    response = client_for(facilitator).post("/rubrics/import/", upload(builtin_file(BUILTIN)))
     assert response.url == f"/rubrics/{BUILTIN}/?version=2"
     assert Rubric.objects.get(slug=BUILTIN, version=2).organization == org
     # Other organizations still see the built-in, unchanged.
-    assert client_for(outsider).get(f"/rubrics/{BUILTIN}.json").content == BUILTIN_FILE.read_bytes()
+    assert client_for(outsider).get(f"/rubrics/{BUILTIN}.json").content == builtin_file(BUILTIN)
 
 
 def refused(client, raw: bytes, message: str) -> None:
@@ -263,8 +263,8 @@ def test_the_rubric_page_costs_the_same_whatever_its_size(
     client = client_for(facilitator)
     # Session, user, request savepoint, current organization, membership check,
     # the rubric with its owner, its levels, key actions, descriptors with
-    # their levels, its versions, the header's roles and organizations,
-    # release of the savepoint.
-    with django_assert_num_queries(13):
+    # their levels, translations, its versions, the header's roles and
+    # organizations, release of the savepoint.
+    with django_assert_num_queries(14):
         response = client.get("/rubrics/custom-rubric/")
     assert response.content.decode().count('<th scope="row">') == key_actions
