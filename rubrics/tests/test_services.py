@@ -13,7 +13,6 @@ from rubrics.tests.factories import builtin_file, exchange_data, row_counts, rub
 pytestmark = pytest.mark.django_db
 
 
-
 def export(rubric: Rubric) -> bytes:
     stored = rubric_get(slug=rubric.slug, organization=rubric.organization, version=rubric.version)
     assert stored is not None
