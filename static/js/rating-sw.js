@@ -32,10 +32,17 @@ function isPage(response) {
   return response.ok && !response.redirected && response.type === "basic";
 }
 
-function keepPage(request) {
-  const key = pageKey(request.url);
-  return fetch(request).then((response) => {
-    caches.open(CACHE).then((cache) => (isPage(response) ? cache.put(key, response.clone()) : cache.delete(key)));
+// The page's copy follows the server's answer: the page itself replaces it,
+// anything else (the session ended, a redirect to sign in) drops it.
+function keepAnswer(cache, url, response) {
+  return isPage(response) ? cache.put(pageKey(url), response) : cache.delete(pageKey(url));
+}
+
+function keepPage(event) {
+  return fetch(event.request).then((response) => {
+    const copy = response.clone();
+    // The browser may stop the worker once the page has its answer: this keeps it until the copy is stored.
+    event.waitUntil(caches.open(CACHE).then((cache) => keepAnswer(cache, event.request.url, copy)));
     return response;
   });
 }
@@ -48,7 +55,7 @@ self.addEventListener("fetch", (event) => {
   if (RATING_PAGE.test(url.pathname)) {
     if (request.mode !== "navigate") return;
     event.respondWith(
-      keepPage(request).catch(() =>
+      keepPage(event).catch(() =>
         caches.match(pageKey(request.url), { ignoreVary: true }).then((copy) => copy || Response.error()),
       ),
     );
@@ -75,7 +82,7 @@ self.addEventListener("message", (event) => {
               cache.match(pageKey(data.page), { ignoreVary: true }).then((copy) => {
                 if (copy && !data.refresh) return null;
                 return fetch(data.page, { credentials: "same-origin" }).then((response) =>
-                  isPage(response) ? cache.put(pageKey(data.page), response) : cache.delete(pageKey(data.page)),
+                  keepAnswer(cache, data.page, response),
                 );
               }),
             ]
