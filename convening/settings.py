@@ -33,6 +33,10 @@ else:
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
 
+# A rotation moves the old key here: sessions, password-reset links and the invitation links mailed again
+# (assessments/invitations/tokens.py) keep working until it is dropped.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

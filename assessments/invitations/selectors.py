@@ -24,7 +24,12 @@ from . import tokens
 
 
 def invitation_link_path(invitation: Invitation) -> str:
-    return reverse("assessments:link", args=[tokens.make_token(invitation.pk, invitation.token_nonce)])
+    """The path of the link the invitation's stored hash opens (raises
+    tokens.LinkKeyLost when its key was dropped from SECRET_KEY_FALLBACKS)."""
+    token = tokens.link_token(invitation.pk, invitation.token_nonce, invitation.token_hash)
+    if token is None:
+        raise tokens.LinkKeyLost(invitation.pk)
+    return reverse("assessments:link", args=[token])
 
 
 def invitation_from_token(*, token: str) -> Invitation | None:

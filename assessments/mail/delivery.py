@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from assessments.invitations.selectors import invitation_link_path
+from assessments.invitations.tokens import LinkKeyLost
 from assessments.models import MessageStatus, SentMessage
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,16 @@ def message_deliver(*, message_id: int) -> bool:
         )
         if message is None or message.status == MessageStatus.SENT:
             return False
-        _render_message(message).send()
+        try:
+            email = _render_message(message)
+        except LinkKeyLost:
+            # A mail with a dead link is worse than none; trying again cannot bring the key back.
+            message.status = MessageStatus.FAILED
+            message.attempts += 1
+            message.error = "Its link was made with a key no longer in SECRET_KEY_FALLBACKS: send it with a new link"
+            message.save(update_fields=["status", "attempts", "error"])
+            return False
+        email.send()
         message.status = MessageStatus.SENT
         message.sent_at = timezone.now()
         message.attempts += 1
