@@ -1,4 +1,8 @@
+import smtplib
+
 from celery import shared_task
+
+from . import password_reset
 
 
 # The result is stored (unlike the project default) because its only purpose
@@ -6,3 +10,25 @@ from celery import shared_task
 @shared_task(bind=True, ignore_result=False)
 def ping(self) -> dict[str, str]:
     return {"pong": self.request.hostname}
+
+
+# What a flaky mail server or network throws (SMTPException is an OSError too, named for the reader); worth
+# retrying with backoff.
+TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+@shared_task(
+    name="convening.tasks.send_password_reset",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
+    retry_backoff=True,
+    # Below the broker's visibility timeout, as assessments/mail/tasks.py explains.
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_password_reset(self, email: str, language: str) -> int:
+    """Takes the address typed, not a person's id: see convening/password_reset.py."""
+    return password_reset.password_reset_send(email=email, language=language, attempt_key=str(self.request.id))

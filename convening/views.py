@@ -4,20 +4,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
+from django_ratelimit.core import is_ratelimited
 
-from . import people_csv, services
+from . import password_reset, people_csv, services
 from .access import (
     SESSION_ORGANIZATION_KEY,
     get_current_organization_for,
@@ -28,6 +31,7 @@ from .access import (
     get_team_with_capabilities_for,
 )
 from .celery import app as celery_app
+from .client_address import client_rate_key
 from .forms import (
     ProfileForm,
     StakeholderGroupChoiceForm,
@@ -46,6 +50,7 @@ from .selectors import (
     team_members_for,
     teams_for,
 )
+from .tasks import send_password_reset
 from .web import AuthenticatedHttpRequest, forget_this_device, saved
 
 MEMBERS_PER_PAGE = 100
@@ -56,6 +61,42 @@ class LogoutView(auth_views.LogoutView):
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         return forget_this_device(super().post(request, *args, **kwargs))
+
+
+def _typed_address(group: str, request: HttpRequest) -> str:
+    return request.POST.get("email", "").strip().lower()
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Queues the mail (convening/password_reset.py says why the request does
+    the same for every address), within limits per address and per client."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        limited = [
+            is_ratelimited(
+                self.request,
+                group="convening.password_reset.address",
+                key=_typed_address,
+                rate=password_reset.ADDRESS_RATE,
+                increment=True,
+            ),
+            is_ratelimited(
+                self.request,
+                group="convening.password_reset.client",
+                key=client_rate_key,
+                rate=password_reset.CLIENT_RATE,
+                increment=True,
+            ),
+        ]
+        if any(limited):
+            form.add_error(
+                None, _("Too many requests for this address or from your network. Wait an hour and try again.")
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        send_password_reset.delay_on_commit(form.cleaned_data["email"], translation.get_language())
+        return HttpResponseRedirect(self.get_success_url())
 
 
 # Outside ATOMIC_REQUESTS' transaction: when the database is down, opening that

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import smtplib
-
 from celery import shared_task
 
-from . import delivery
+from convening.tasks import TRANSIENT_MAIL_ERRORS
 
-# What a flaky mail server or network throws (SMTPException is an OSError too,
-# named for the reader); worth retrying with backoff.
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError)
+from . import delivery
 
 
 # Named as before the feature packages, so that messages queued before a deployment are still delivered.
