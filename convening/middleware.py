@@ -1,3 +1,4 @@
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -5,6 +6,28 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+
+from convening.observability import REQUEST_ID_PATTERN, current_request_id
+
+
+class RequestIdMiddleware:
+    """Gives each request an id, put on every log line logged while it is answered and on the response
+    (X-Request-ID), so a person's report, the proxy's log and ours can be matched. Behind a trusted proxy
+    (TRUSTED_PROXY_COUNT) the proxy's id is kept, so its log line and ours share one; a client reaching the
+    app directly could choose any, so then the id is always ours."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        given = request.META.get("HTTP_X_REQUEST_ID", "") if settings.AXES_IPWARE_PROXY_COUNT else ""
+        request_id = given if REQUEST_ID_PATTERN.fullmatch(given) else uuid.uuid4().hex
+        # Left set after this returns: Django logs a 4xx or 5xx answer only then. The request_finished signal
+        # clears it (convening/apps.py).
+        current_request_id.set(request_id)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
 
 
 class UserLanguageMiddleware:

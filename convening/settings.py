@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every line logged while a request is answered carries its id.
+    "convening.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that reads the body (the CSRF check parses a POST).
     "convening.middleware.RequestSizeLimitMiddleware",
@@ -277,12 +279,44 @@ X_FRAME_OPTIONS = "DENY"
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Logs go to standard error: plain text, or one JSON object per line for a log collector (LOG_FORMAT=json). Every
+# line carries the request id (X-Request-ID) and, in a Celery task, the task id (convening/observability.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "convening.observability.LogContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "convening.observability.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# The worker and beat log through the handler above too, instead of Celery replacing it with its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Error tracking, only when a DSN is given. No personal data is sent (no user, cookies or client address).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from convening.observability import sentry_before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        # Errors only unless asked: performance tracing sends a sample of every request.
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        before_send=sentry_before_send,
+        before_send_transaction=sentry_before_send,
+    )
 
 # Sizes that bound what one request may cost the server. The largest upload is
 # a 2 MB paper-ratings file; a body above REQUEST_BODY_MAX_BYTES is answered 413

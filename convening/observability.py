@@ -1,0 +1,88 @@
+"""Logging plumbing: which request or task a log line belongs to, and JSON lines for a log collector.
+
+The request id comes from RequestIdMiddleware, the task id from Celery's task signals (convening/celery.py).
+Both live in context variables, so a line logged anywhere below (a service, the ORM, Celery's own loggers)
+carries them without being passed them.
+"""
+
+import json
+import logging
+import re
+from contextvars import ContextVar, Token
+from datetime import UTC, datetime
+from typing import Any
+
+from sentry_sdk.types import Event
+
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+current_task_id: ContextVar[str | None] = ContextVar("current_task_id", default=None)
+
+# A proxy's id is copied into every log line and a response header: anything else (a newline, a quote, a
+# megabyte) would let a client forge or flood lines, so such a value is replaced by one of ours.
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+# A task run in-process (tests, the quick start) may enqueue another one: each run restores the id around it.
+_task_tokens: dict[str, Token[str | None]] = {}
+
+
+def request_finished(**_: Any) -> None:
+    current_request_id.set(None)
+
+
+def task_started(task_id: str, **_: Any) -> None:
+    _task_tokens[task_id] = current_task_id.set(task_id)
+
+
+def task_finished(task_id: str, **_: Any) -> None:
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        current_task_id.reset(token)
+
+
+class LogContextFilter(logging.Filter):
+    """Puts the current request id and task id on every record (None outside a request or a task)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id.get()
+        record.task_id = current_task_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, request_id, task_id, and the
+    traceback when there is one. A multi-line message or traceback stays on its line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+            "task_id": getattr(record, "task_id", None),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+# Personal rating links and password resets carry their secret in the path; an error report must not.
+_SECRET_PATHS = re.compile(r"(/r/|/accounts/reset/[^/\s]+/)[^/?#\s\"'<>]+")
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SECRET_PATHS.sub(r"\1[masked]", value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return value
+
+
+def sentry_before_send(event: Event, hint: dict[str, Any]) -> Event:
+    """Sentry's hook for every event and transaction: the request's address, the breadcrumbs (earlier log
+    lines) and the messages, with any link token masked."""
+    return _masked(event)
