@@ -39,6 +39,7 @@ def _render_message(message: SentMessage) -> EmailMultiAlternatives:
             "LANGUAGE_CODE": invitation.user.language,
         }
         template = f"assessments/email/{message.kind}"
+        # A subject is plain text: its template turns autoescaping off, or "&" would arrive as "&amp;".
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         email = EmailMultiAlternatives(
             subject=subject,
