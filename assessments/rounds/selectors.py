@@ -4,17 +4,24 @@ per stakeholder group, and what a round is made of."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from assessments.models import Invitation, Rating, Response, Round
+from assessments.models import Invitation, MessageKind, Rating, Response, Round, SentMessage
 from convening.models import Team
 from rubrics.models import Descriptor, KeyAction, Level, Rubric
 
 
 def round_has_ratings(*, round: Round) -> bool:
     return Rating.objects.filter(response__round=round).exists()
+
+
+def round_last_reminder(*, round: Round) -> datetime | None:
+    """When the round's last reminder (by hand or automatic) was queued."""
+    reminders = SentMessage.objects.filter(invitation__round=round, kind=MessageKind.REMINDER)
+    return reminders.aggregate(last=Max("created_at"))["last"]
 
 
 def round_key_action_ids(round_id: int) -> list[int]:

@@ -4,6 +4,7 @@ a conditional UPDATE, so two workers or two clicks cannot both win."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.dates import round_dates_errors
 from assessments.exceptions import StateConflict
@@ -21,7 +23,11 @@ from convening.models import Team, User
 from rubrics.models import Rubric
 from rubrics.services import rubric_freeze
 
-from .selectors import round_has_ratings
+from .selectors import round_has_ratings, round_last_reminder
+
+# A reminder by hand is refused this soon after the last one (by hand or automatic): three impatient clicks
+# would otherwise mail everyone three times.
+REMINDER_INTERVAL = timedelta(minutes=30)
 
 
 def _validate_round_fields(
@@ -197,19 +203,40 @@ def rounds_remind_due(*, now: datetime | None = None) -> list[int]:
         if now < round_.closes_at - timedelta(days=round_.reminder_days_before or 0):
             continue
         with transaction.atomic():
-            claimed = Round.objects.filter(pk=round_.pk, auto_reminder_sent_at__isnull=True).update(
-                auto_reminder_sent_at=now
-            )
+            # Claimed only while still open, so a round closed meanwhile reminds nobody.
+            claimed = Round.objects.filter(
+                pk=round_.pk, status=RoundStatus.OPEN, auto_reminder_sent_at__isnull=True
+            ).update(auto_reminder_sent_at=now)
             if claimed:
-                round_remind(round=round_)
+                _remind_pending(round_)
                 reminded.append(round_.pk)
     return reminded
 
 
 @transaction.atomic
-def round_remind(*, round: Round) -> int:
-    """Reminds everyone invited who has not submitted; returns how many."""
-    if round.status != RoundStatus.OPEN:
+def round_remind(*, round: Round, now: datetime | None = None) -> int:
+    """Reminds by hand everyone invited who has not submitted; returns how
+    many. Refused within REMINDER_INTERVAL of the round's last reminder."""
+    now = now or timezone.now()
+    # The round's row held until commit: a second click reads the last reminder only after the first committed.
+    if Round.objects.select_for_update().get(pk=round.pk).status != RoundStatus.OPEN:
         raise StateConflict(_("Reminders can only be sent while the round is open."))
+    last = round_last_reminder(round=round)
+    if last is not None and now - last < REMINDER_INTERVAL:
+        minutes = max(1, math.ceil((last + REMINDER_INTERVAL - now).total_seconds() / 60))
+        raise StateConflict(
+            ngettext(
+                "A reminder was sent less than %(interval)d minutes ago, so none was sent now. "
+                "The next one can be sent in %(minutes)d minute.",
+                "A reminder was sent less than %(interval)d minutes ago, so none was sent now. "
+                "The next one can be sent in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"interval": REMINDER_INTERVAL.total_seconds() // 60, "minutes": minutes}
+        )
+    return _remind_pending(round)
+
+
+def _remind_pending(round: Round) -> int:
     pending = round.invitations.filter(revoked_at__isnull=True).exclude(response__submitted_at__isnull=False)
     return len(messages_queue(invitations=pending, kind=MessageKind.REMINDER))

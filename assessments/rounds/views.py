@@ -30,7 +30,7 @@ from convening.web import AuthenticatedHttpRequest, add_service_errors
 
 from . import services
 from .forms import ReopenForm, RoundForm
-from .selectors import round_has_ratings, round_progress, team_rounds
+from .selectors import round_has_ratings, round_last_reminder, round_progress, team_rounds
 
 
 @login_required
@@ -119,6 +119,7 @@ def _detail_page(
         "total": total,
         "capabilities": capabilities,
         "invitations": round_invitees(round=round_) if "round.manage" in capabilities else [],
+        "last_reminder": round_last_reminder(round=round_),
         "reopen_form": reopen_form or ReopenForm(organization=round_.organization),
         # The team's earlier plans follow it into this round, so progress on them is visible here.
         "previous_steps": open_steps_from_previous_rounds(round=round_),

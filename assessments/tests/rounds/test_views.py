@@ -554,9 +554,9 @@ def _queries(client, url):
 
 # Session and person; a savepoint pair (ATOMIC_REQUESTS); the access check; the page header (organizations,
 # roles); then the page's own: the rounds (list), or progress (invitations, then paper respondents), people,
-# their e-mails, the rubrics and the open steps of the team's earlier rounds (detail, whose access check also
-# gives the roles that decide what the page shows).
-QUERIES = {"round_list": 10, "round_detail": 15}
+# their e-mails, the last reminder, the rubrics and the open steps of the team's earlier rounds (detail, whose
+# access check also gives the roles that decide what the page shows).
+QUERIES = {"round_list": 10, "round_detail": 16}
 
 
 @pytest.mark.parametrize("view", ["round_list", "round_detail"])
