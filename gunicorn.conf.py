@@ -23,6 +23,8 @@ preload_app = True
 # Container filesystems can be slow for the heartbeat file that the master watches; memory is not.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 — gunicorn's documented advice
 accesslog = "-"
+# Personal and password-reset links carry secrets in their path: the access log shows them masked.
+logger_class = "convening.access_log.TokenMaskingLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Several instances run side by side and are managed by the orchestrator; a control socket in $HOME would be
