@@ -16,9 +16,10 @@ RUN apt-get update \
         libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
-# Dependencies first, so that a code change does not reinstall them.
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# Dependencies first, so that a code change does not reinstall them. The lock pins every package, direct or not,
+# with its hashes: the image gets the files CI tested, and a file changed on the index is refused.
+COPY requirements.lock .
+RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 # Static files are part of the image. The key only satisfies the settings during the build; it is never used.

@@ -10,7 +10,7 @@ PORT ?= 8000
 # The quick start runs in debug mode on SQLite, tasks in-process, mail to the console.
 DEV_ENV := DEBUG=true
 
-.PHONY: run test deps dev-deps lint format messages clean
+.PHONY: run test deps dev-deps lock audit lint format messages clean
 
 run: deps
 	$(BIN)/python scripts/ensure_system_packages.py runtime --warn-only
@@ -30,16 +30,33 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.deps: requirements.txt $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+# Installed from the locks: every package, direct or not, at one version with its hashes, so each machine and
+# the image get the same files. `make lock` writes them again from requirements*.txt.
+$(VENV)/.deps: requirements.lock $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	@touch $@
 
-$(VENV)/.dev-deps: requirements.txt requirements-dev.txt $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev-deps: requirements.lock requirements-dev.lock $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	@touch $@ $(VENV)/.deps
 
 deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
+
+# For every platform the image or a developer may use (--universal), from Python 3.11 on. The development lock
+# is held to the runtime one, so the tests run what production runs. Versions already locked are kept unless
+# requirements*.txt asks for others.
+UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock"
+
+lock: dev-deps
+	$(UV_COMPILE) requirements.txt -o requirements.lock
+	$(UV_COMPILE) requirements-dev.txt --constraint requirements.lock -o requirements-dev.lock
+
+# Known vulnerabilities in every locked package. Needs the network (PyPI's vulnerability data), so CI does not run it.
+audit: dev-deps
+	$(BIN)/uv tool run --from pip-audit==2.10.1 pip-audit --strict --disable-pip --require-hashes \
+		-r requirements.lock -r requirements-dev.lock
 
 lint: dev-deps
 	$(BIN)/ruff check .
