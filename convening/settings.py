@@ -171,9 +171,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a proxy, the number of trusted proxies decides which X-Forwarded-For
 # entry is the client; zero means REMOTE_ADDR, which cannot be spoofed.
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Lock-outs count the client as the rate limits do; without it axes (django-ipware not being installed) counts
+# REMOTE_ADDR, the proxy's address for everyone behind it.
+AXES_CLIENT_IP_CALLABLE = "convening.client_address.client_address"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
