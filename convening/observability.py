@@ -14,6 +14,8 @@ from typing import Any
 
 from sentry_sdk.types import Event
 
+from convening.access_log import mask_secrets
+
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 current_task_id: ContextVar[str | None] = ContextVar("current_task_id", default=None)
 
@@ -68,13 +70,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-# Personal rating links and password resets carry their secret in the path; an error report must not.
-_SECRET_PATHS = re.compile(r"(/r/|/accounts/reset/[^/\s]+/)[^/?#\s\"'<>]+")
-
-
 def _masked(value: Any) -> Any:
     if isinstance(value, str):
-        return _SECRET_PATHS.sub(r"\1[masked]", value)
+        return mask_secrets(value)
     if isinstance(value, dict):
         return {key: _masked(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -84,5 +82,6 @@ def _masked(value: Any) -> Any:
 
 def sentry_before_send(event: Event, hint: dict[str, Any]) -> Event:
     """Sentry's hook for every event and transaction: the request's address, the breadcrumbs (earlier log
-    lines) and the messages, with any link token masked."""
+    lines) and the messages, with the secret of any personal or password-reset link masked, as in the access
+    log."""
     return _masked(event)
