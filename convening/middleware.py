@@ -2,7 +2,10 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.handlers.exception import get_exception_response
 from django.http import HttpRequest, HttpResponse
+from django.urls import get_resolver, get_urlconf
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -84,3 +87,21 @@ class RequestSizeLimitMiddleware:
             }
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class PermissionDeniedMiddleware:
+    """A view's PermissionDenied answered with the 403 page here: Django would
+    log it with its traceback (and any exception chained to it), although a
+    refusal is no error. Answered here, it is logged like any other 4xx, in
+    one line ("Forbidden: /path")."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, PermissionDenied):
+            return None
+        return get_exception_response(request, get_resolver(get_urlconf()), 403, exception)

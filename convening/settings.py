@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "convening.middleware.UserLanguageMiddleware",
     "convening.middleware.PrivatePagesMiddleware",
+    "convening.middleware.PermissionDeniedMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
     "axes.middleware.AxesMiddleware",
 ]
