@@ -1,10 +1,13 @@
 """Gunicorn's access log shows no working link: the token of a personal link
 and of a password-reset link is masked, the rest of the line stays."""
 
+import io
+import logging
 import runpy
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
 from django.conf import settings
 from django.urls import reverse
 from gunicorn.config import Config
@@ -48,4 +51,20 @@ def test_the_configured_gunicorn_logger_masks_its_lines(capsys):
     logger.access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=5))
     line = capsys.readouterr().out
     assert f"GET /r/{MASK}/ HTTP/1.1" in line and "302" in line and "203.0.113.7" in line
+    assert TOKEN not in line
+
+
+@pytest.mark.django_db
+def test_the_application_log_masks_a_dead_links_token(client):
+    """Django logs a 404 with its path: a link of a closed round (alive again if it is reopened) must not be
+    written out whole by the site's log handler."""
+    (console,) = [handler for handler in logging.getLogger().handlers if handler.name == "console"]
+    stream = io.StringIO()
+    previous = console.setStream(stream)
+    try:
+        assert client.get(reverse("assessments:link", args=[TOKEN])).status_code == 404
+    finally:
+        console.setStream(previous)
+    line = stream.getvalue()
+    assert f"/r/{MASK}/" in line
     assert TOKEN not in line
