@@ -1,9 +1,9 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun
 
-from convening.observability import task_finished, task_started
+from convening.observability import task_finished, task_queued, task_started
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "convening.settings")
 
@@ -14,6 +14,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The assessments app keeps its tasks beside the feature each belongs to.
 app.autodiscover_tasks(["assessments.mail", "assessments.reports", "assessments.rounds"])
-# Every line logged while a task runs carries its id.
+# Every line logged while a task runs carries its id, and the id of the request that queued it.
+before_task_publish.connect(task_queued)
 task_prerun.connect(task_started)
 task_postrun.connect(task_finished)

@@ -1,6 +1,7 @@
 """Logging plumbing: which request or task a log line belongs to, and JSON lines for a log collector.
 
-The request id comes from RequestIdMiddleware, the task id from Celery's task signals (convening/celery.py).
+The request id comes from RequestIdMiddleware, and goes with the tasks the request queues; the task id comes
+from Celery's task signals (convening/celery.py).
 Both live in context variables, so a line logged anywhere below (a service, the ORM, Celery's own loggers)
 carries them without being passed them.
 """
@@ -23,22 +24,35 @@ current_task_id: ContextVar[str | None] = ContextVar("current_task_id", default=
 # megabyte) would let a client forge or flood lines, so such a value is replaced by one of ours.
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
-# A task run in-process (tests, the quick start) may enqueue another one: each run restores the id around it.
-_task_tokens: dict[str, Token[str | None]] = {}
+# The message header that takes a request's id to the worker running a task that request queued.
+REQUEST_ID_HEADER = "convening_request_id"
+
+# A task run in-process (tests, the quick start) may enqueue another one: each run restores the ids around it.
+_task_tokens: dict[str, tuple[Token[str | None], Token[str | None]]] = {}
 
 
 def request_finished(**_: Any) -> None:
     current_request_id.set(None)
 
 
-def task_started(task_id: str, **_: Any) -> None:
-    _task_tokens[task_id] = current_task_id.set(task_id)
+def task_queued(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    request_id = current_request_id.get()
+    if request_id is not None and headers is not None:
+        headers[REQUEST_ID_HEADER] = request_id
+
+
+def task_started(task_id: str, task: Any, **_: Any) -> None:
+    """A task's lines carry its id, and the id of the request that queued it: from the message in a worker,
+    still the current one when the task runs in-process."""
+    queued_by = task.request.get(REQUEST_ID_HEADER) or current_request_id.get()
+    _task_tokens[task_id] = (current_task_id.set(task_id), current_request_id.set(queued_by))
 
 
 def task_finished(task_id: str, **_: Any) -> None:
-    token = _task_tokens.pop(task_id, None)
-    if token is not None:
-        current_task_id.reset(token)
+    tokens = _task_tokens.pop(task_id, None)
+    if tokens is not None:
+        current_task_id.reset(tokens[0])
+        current_request_id.reset(tokens[1])
 
 
 class LogContextFilter(logging.Filter):

@@ -8,9 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 from celery import shared_task
+from celery.worker.request import Request
 from django.core.checks import run_checks
+from kombu import Connection
 
-from convening.observability import JsonFormatter, LogContextFilter, sentry_before_send
+from convening.celery import app
+from convening.observability import JsonFormatter, LogContextFilter, current_request_id, sentry_before_send
 from tests.django_process import run_django
 from tests.test_settings_env import PRODUCTION
 
@@ -92,6 +95,39 @@ def test_a_line_logged_in_a_task_carries_the_task_id(json_lines):
     assert inside["message"] == "inside the task"
     assert inside["task_id"] == result.id
     assert after["task_id"] is None
+
+
+@pytest.fixture
+def memory_broker() -> Iterator[Connection]:
+    """Tasks published for real (through kombu's in-memory transport) instead of run in-process."""
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    with app.connection_for_write("memory://") as connection:
+        yield connection
+    app.conf.task_always_eager = eager
+
+
+def test_a_task_queued_by_a_request_carries_the_request_id_to_the_worker(memory_broker, json_lines):
+    token = current_request_id.set("f00d-42.proxy")
+    try:
+        result = log_a_line.apply_async(connection=memory_broker)
+    finally:
+        current_request_id.reset(token)
+    with memory_broker.SimpleQueue("celery") as queue:
+        message = queue.get(timeout=5)
+        # As a worker's pool process runs it.
+        Request(message, app=app, task=log_a_line).execute()
+    inside = [line for line in lines(json_lines) if line["logger"] == log.name]
+    assert [(line["request_id"], line["task_id"]) for line in inside] == [("f00d-42.proxy", result.id)]
+    assert current_request_id.get() is None
+
+
+def test_a_task_queued_outside_a_request_has_no_request_id(memory_broker, json_lines):
+    result = log_a_line.apply_async(connection=memory_broker)
+    with memory_broker.SimpleQueue("celery") as queue:
+        Request(queue.get(timeout=5), app=app, task=log_a_line).execute()
+    inside = [line for line in lines(json_lines) if line["logger"] == log.name]
+    assert [(line["request_id"], line["task_id"]) for line in inside] == [(None, result.id)]
 
 
 def test_a_traceback_stays_on_its_json_line(json_lines):
