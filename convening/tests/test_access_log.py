@@ -59,12 +59,13 @@ def test_the_application_log_masks_a_dead_links_token(client):
     """Django logs a 404 with its path: a link of a closed round (alive again if it is reopened) must not be
     written out whole by the site's log handler."""
     (console,) = [handler for handler in logging.getLogger().handlers if handler.name == "console"]
+    # Swapped without setStream, which would flush the stream pytest may have closed since logging was set up.
     stream = io.StringIO()
-    previous = console.setStream(stream)
+    previous, console.stream = console.stream, stream
     try:
         assert client.get(reverse("assessments:link", args=[TOKEN])).status_code == 404
     finally:
-        console.setStream(previous)
+        console.stream = previous
     line = stream.getvalue()
     assert f"/r/{MASK}/" in line
     assert TOKEN not in line
