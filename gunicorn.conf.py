@@ -23,6 +23,9 @@ preload_app = True
 # Container filesystems can be slow for the heartbeat file that the master watches; memory is not.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 — gunicorn's documented advice
 accesslog = "-"
+# gunicorn's default line, then the request's id (X-Request-ID), by which the application's lines of that request
+# are found.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
 # Personal and password-reset links carry secrets in their path: the access log shows them masked.
 logger_class = "convening.access_log.TokenMaskingLogger"
 errorlog = "-"

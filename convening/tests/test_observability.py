@@ -4,12 +4,17 @@ with a DSN; a production site without a broker is warned about (issue 13)."""
 import io
 import json
 import logging
+import runpy
 from collections.abc import Iterator
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from celery import shared_task
 from celery.worker.request import Request
+from django.conf import settings
 from django.core.checks import run_checks
+from gunicorn.config import Config
 from kombu import Connection
 
 from convening.celery import app
@@ -128,6 +133,24 @@ def test_a_task_queued_outside_a_request_has_no_request_id(memory_broker, json_l
         Request(queue.get(timeout=5), app=app, task=log_a_line).execute()
     inside = [line for line in lines(json_lines) if line["logger"] == log.name]
     assert [(line["request_id"], line["task_id"]) for line in inside] == [(None, result.id)]
+
+
+def test_gunicorn_s_access_line_ends_with_the_request_id(capsys):
+    config = Config()
+    for name, value in runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "::1",
+    }
+    response = SimpleNamespace(status="200 OK", headers=[("X-Request-ID", "f00d-42.proxy")], sent=10)
+    config.logger_class(config).access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=5))
+    assert capsys.readouterr().out.rstrip("\n").endswith(' "GET / HTTP/1.1" 200 10 "-" "-" f00d-42.proxy')
 
 
 def test_a_traceback_stays_on_its_json_line(json_lines):
