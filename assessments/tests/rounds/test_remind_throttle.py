@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from assessments.models import MessageKind, SentMessage
 from assessments.rounds.selectors import round_last_reminder
 from assessments.rounds.services import REMINDER_INTERVAL, round_open, round_remind, rounds_remind_due
 from assessments.tests.factories import RoundFactory, invite
+from assessments.tests.rating.test_concurrency import at_once
 from convening.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +81,16 @@ def test_the_round_page_says_when_the_last_reminder_went(client, facilitator, op
     assert last is not None
     page = client.get(reverse("assessments:round_detail", args=[open_round.pk])).content.decode()
     assert "None sent yet" not in page
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent transactions: DATABASE_URL=postgres://…"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_three_simultaneous_clicks_remind_once(team):
+    round_ = RoundFactory(team=team)
+    round_open(round=round_)
+    invite(round_, UserFactory(), UserFactory())
+    results = at_once(*[lambda: round_remind(round=round_) for _ in range(3)])
+    assert sorted(type(result).__name__ for result in results) == ["StateConflict", "StateConflict", "int"]
+    assert _reminders() == 2
