@@ -30,6 +30,12 @@ def log_a_line() -> None:
     log.warning("inside the task")
 
 
+@shared_task(name="convening.tests.fail")
+def fail() -> None:
+    log.warning("about to fail")
+    raise ValueError("failed")
+
+
 @pytest.fixture
 def json_lines() -> Iterator[io.StringIO]:
     """What the LOG_FORMAT=json console handler writes, kept in memory."""
@@ -100,6 +106,13 @@ def test_a_line_logged_in_a_task_carries_the_task_id(json_lines):
     assert inside["message"] == "inside the task"
     assert inside["task_id"] == result.id
     assert after["task_id"] is None
+
+
+def test_a_task_that_fails_leaves_no_task_id_behind(json_lines):
+    with pytest.raises(ValueError, match="failed"):
+        fail.delay()
+    log.warning("after the failure")
+    assert [line["task_id"] is None for line in lines(json_lines) if line["logger"] == log.name] == [False, True]
 
 
 @pytest.fixture
