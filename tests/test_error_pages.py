@@ -85,3 +85,12 @@ def test_the_server_error_page_needs_no_database():
     assert response.status_code == 500
     assert len(queries) == 0
     _looks_like_the_site(response.content.decode())
+
+
+@override_settings(DEBUG=False)
+def test_a_form_sent_without_its_csrf_token_is_explained():
+    response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "a@example.org"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    _looks_like_the_site(page)
+    assert "The form has expired" in page
