@@ -94,3 +94,12 @@ def test_a_form_sent_without_its_csrf_token_is_explained():
     page = response.content.decode()
     _looks_like_the_site(page)
     assert "The form has expired" in page
+
+
+@override_settings(DEBUG=False)
+def test_a_bad_request_is_styled():
+    response = Client(raise_request_exception=False).get("/", HTTP_HOST="not-ours.example")
+    assert response.status_code == 400
+    page = response.content.decode()
+    _looks_like_the_site(page)
+    assert "Bad request" in page
