@@ -51,7 +51,15 @@ class RoundAdmin(admin.ModelAdmin):
     raw_id_fields = ["team", "organization", "created_by"]
     list_select_related = ["team", "organization"]
     # The status changes through the services, which send the e-mails.
-    readonly_fields = ["status", "opened_at", "closed_at", "auto_reminder_sent_at", "created_by", "created_at"]
+    readonly_fields = [
+        "status",
+        "opened_at",
+        "closed_at",
+        "auto_reminder_sent_at",
+        "results_revision",
+        "created_by",
+        "created_at",
+    ]
     inlines = [RoundRubricInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Round | None = None) -> list[str]:

@@ -56,6 +56,14 @@ class Round(models.Model):
     # Claimed by a conditional update, so the automatic reminder goes out once
     # per opening whatever the number of beat ticks or workers.
     auto_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Moved on, in the same transaction, by every write that can change what a
+    # release would hold (a submission, a revision after submitting, a paper
+    # form, a withdrawal), so that reading a release needs no comparison with
+    # the responses until it moves (see results.releases).
+    results_revision = models.PositiveBigIntegerField(default=0)
+    # The revision at which the responses allowed no release yet (too few,
+    # say): until it moves, every output knows so without comparing again.
+    results_withheld_revision = models.PositiveBigIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -252,6 +260,77 @@ class Consensus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_action}: {self.level}"
+
+
+class Release(models.Model):
+    """What every output of a round shows (SPEC §5.1): the figures of its
+    submitted responses at one moment, kept until enough respondents differ
+    from it. `figures` holds the counts behind every figure shown (see
+    `results.releases`); figures that must not be shown are never stored."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="releases")
+    made_at = models.DateTimeField()
+    is_current = models.BooleanField(default=True)
+    # A release nobody has been shown constrains nothing and is simply replaced.
+    shown_at = models.DateTimeField(null=True, blank=True)
+    # Its stakeholder groups' figures, shown only once the round has closed.
+    groups_shown_at = models.DateTimeField(null=True, blank=True)
+    respondents = models.PositiveIntegerField()
+    private = models.PositiveIntegerField()  # of them, those who answered online (not on paper)
+    figures = models.JSONField()
+    # The round's results_revision when the responses were last compared with
+    # this release, and how many of them differed from it then.
+    checked_revision = models.PositiveBigIntegerField()
+    waiting = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        ordering = ["round", "-made_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["round"], condition=Q(is_current=True), name="release_one_current"),
+            models.CheckConstraint(condition=Q(private__lte=F("respondents")), name="release_private_within"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.made_at:%Y-%m-%d %H:%M}"
+
+
+class ReleaseMember(models.Model):
+    """A response as a release counted it. The response is named by its id,
+    not a foreign key, so that a response deleted since still counts as
+    differing from the release instead of vanishing from it."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="members")
+    response_id = models.BigIntegerField()
+    group_id = models.BigIntegerField()
+    private = models.BooleanField()
+    # A digest of everything of the response the figures and comments read:
+    # equal digests, equal contributions.
+    digest = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "response_id"], name="release_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} · {self.response_id}"
+
+
+class ReleaseComment(models.Model):
+    """A comment (evidence) as released: the comments page shows these, so a
+    comment written or changed later waits for the next release."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="comments")
+    key_action_id = models.BigIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["release", "key_action_id"])]
+
+    def __str__(self) -> str:
+        return self.text[:40]
 
 
 class ActionPlan(models.Model):

@@ -41,9 +41,12 @@ def _point_text(point: HistoryPoint) -> str:
     name = point.round.name
     if not point.rated:
         return _("%(round)s: not rated") % {"round": name}
-    median = (
-        _("no ratings") if point.median is None else _("median %(level)s") % {"level": levelsvg_number(point.median)}
-    )
+    if not point.released:
+        median = _("figures not shown")
+    elif point.median is None:
+        median = _("no ratings")
+    else:
+        median = _("median %(level)s") % {"level": levelsvg_number(point.median)}
     if point.consensus is None:
         consensus = _("no consensus")
     else:

@@ -13,7 +13,7 @@ from assessments.models import Round, RoundRubric, RoundStatus
 from convening.models import Organization, Team
 from rubrics.models import KeyAction, Level, Rubric
 
-from .selectors import consensus_positions, level_counts, level_name, n_and_median
+from .selectors import consensus_positions, level_name, n_and_median, released_counts
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class OverviewCell:
     level_name: str  # the level's name; empty for a median between two levels
     n: int
     levels: int  # how many levels the round's version has
+    released: bool  # false: the round shows no figures yet (SPEC §5.1); only a consensus can show
 
     @property
     def whole_level(self) -> int:
@@ -87,7 +88,7 @@ def organization_overview(
     latest round closed from `closed_from` and before `closed_before` that
     used the rubric.
     Seven queries whatever the number of teams: the teams, the rounds' rubrics
-    with levels and key actions (three), the grouped level counts and the
+    with levels and key actions (three), the rounds' releases and the
     current consensus records."""
     teams = list(organization.teams.order_by("name", "pk"))
     round_rubrics = (
@@ -116,7 +117,8 @@ def organization_overview(
         latest.setdefault((round_rubric.round.team_id, slug), round_rubric)
         newest.setdefault(slug, round_rubric.rubric)
     round_ids = sorted({round_rubric.round_id for round_rubric in latest.values()})
-    counts = level_counts(round_ids)
+    shown_rounds = {round_rubric.round_id: round_rubric.round for round_rubric in latest.values()}
+    counts, released = released_counts([shown_rounds[pk] for pk in round_ids], list(latest.values()))
     consensus = consensus_positions(round_ids)
 
     tables = []
@@ -136,6 +138,7 @@ def organization_overview(
                     counts.get((shown.round_id, (slug, key_action.position)), {}),
                     consensus.get((shown.round_id, (slug, key_action.position))),
                     version_levels,
+                    released=shown.round_id in released,
                 )
                 if key_action.position in rated
                 else None
@@ -150,9 +153,14 @@ def organization_overview(
     return tables
 
 
-def _overview_cell(counts: dict[int, int], agreed: int | None, levels: list[Level]) -> OverviewCell:
+def _overview_cell(counts: dict[int, int], agreed: int | None, levels: list[Level], *, released: bool) -> OverviewCell:
     n, median = n_and_median(counts, len(levels))
     level = median if agreed is None else float(agreed)
     return OverviewCell(
-        level=level, is_consensus=agreed is not None, level_name=level_name(levels, level), n=n, levels=len(levels)
+        level=level,
+        is_consensus=agreed is not None,
+        level_name=level_name(levels, level),
+        n=n,
+        levels=len(levels),
+        released=released,
     )

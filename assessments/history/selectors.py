@@ -12,11 +12,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from assessments.models import Consensus, Rating, Round, RoundRubric, RoundStatus
+from assessments.models import Consensus, Round, RoundRubric, RoundStatus
 from assessments.results.aggregation import median_of
+from assessments.results.releases import releases_to_show
 from convening.models import Team
 from rubrics.models import KeyAction, Level, Rubric
 
@@ -46,6 +47,7 @@ class HistoryPoint:
 
     round: Round
     rated: bool
+    released: bool  # false: the round shows no figures yet (SPEC §5.1), so n and median are not known
     n: int
     median: float | None
     consensus: int | None
@@ -103,22 +105,28 @@ def _round_rubrics(round_ids: Iterable[int]) -> list[RoundRubric]:
     )
 
 
-def level_counts(round_ids: Sequence[int]) -> dict[tuple[int, KeyActionRef], dict[int, int]]:
-    """(round id, key action) → {level position: ratings} over submitted
-    responses, "Not sure" left out as in SPEC §5: one grouped query."""
-    rows = (
-        Rating.objects.filter(
-            response__round_id__in=round_ids, response__submitted_at__isnull=False, level__isnull=False
-        )
-        .values("response__round_id", "key_action__rubric__slug", "key_action__position", "level__position")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    counts: dict[tuple[int, KeyActionRef], dict[int, int]] = defaultdict(dict)
-    for row in rows:
-        ref = (row["key_action__rubric__slug"], row["key_action__position"])
-        counts[row["response__round_id"], ref][row["level__position"]] = row["count"]
-    return counts
+def released_counts(
+    rounds: Sequence[Round], round_rubrics: Sequence[RoundRubric]
+) -> tuple[dict[tuple[int, KeyActionRef], dict[int, int]], set[int]]:
+    """(round id, key action) → {level position: ratings} of each round's
+    release (SPEC §5.1), "Not sure" left out as in SPEC §5, and the ids of
+    the rounds that have a release (the others show no figure). One query
+    while no round changed; `round_rubrics` name the ids the figures use."""
+    releases = releases_to_show(rounds=rounds)
+    key_actions: dict[int, KeyActionRef] = {}
+    levels: dict[int, int] = {}
+    for round_rubric in round_rubrics:
+        for key_action in round_rubric.rubric.key_actions.all():
+            key_actions[key_action.pk] = (round_rubric.rubric.slug, key_action.position)
+        for level in round_rubric.rubric.levels.all():
+            levels[level.pk] = level.position
+    counts: dict[tuple[int, KeyActionRef], dict[int, int]] = {}
+    for round_id, release in releases.items():
+        for key_action_id, cells in release.figures["team"].items():
+            ref = key_actions.get(int(key_action_id))
+            if ref is not None:
+                counts[round_id, ref] = {levels[int(c)]: count for c, count in cells.items() if c != "not_sure"}
+    return counts, set(releases)
 
 
 def consensus_positions(round_ids: Sequence[int]) -> dict[tuple[int, KeyActionRef], int]:
@@ -152,12 +160,12 @@ def _change(current: float | None, previous: float | None) -> Change | None:
 
 def team_history(*, team: Team) -> TeamHistory:
     """Six queries whatever the number of rounds: the closed rounds, their
-    rubrics with levels and key actions (three), the grouped level counts and
-    the current consensus records."""
+    rubrics with levels and key actions (three), their releases and the
+    current consensus records."""
     rounds = list(closed_rounds(team=team))
     round_ids = [round_.pk for round_ in rounds]
     round_rubrics = _round_rubrics(round_ids)
-    counts = level_counts(round_ids)
+    counts, released = released_counts(rounds, round_rubrics)
     consensus = consensus_positions(round_ids)
 
     # The newest version of each rubric names it, its key actions and levels;
@@ -184,6 +192,7 @@ def team_history(*, team: Team) -> TeamHistory:
                         HistoryPoint(
                             round=round_,
                             rated=False,
+                            released=False,
                             n=0,
                             median=None,
                             consensus=None,
@@ -200,6 +209,7 @@ def team_history(*, team: Team) -> TeamHistory:
                     HistoryPoint(
                         round=round_,
                         rated=True,
+                        released=round_.pk in released,
                         n=n,
                         median=median,
                         consensus=agreed,

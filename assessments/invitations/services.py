@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from assessments.exceptions import StateConflict
 from assessments.mail.services import messages_queue
 from assessments.models import Invitation, MessageKind, Round, RoundStatus, SentMessage
+from assessments.results.releases import results_changed
 from convening import people_csv
 from convening import services as convening_services
 from convening.models import StakeholderGroup, TeamMember, User
@@ -79,6 +80,8 @@ def invitation_revoke(*, invitation: Invitation, now: datetime | None = None) ->
         revoked_at=now or timezone.now()
     ):
         raise StateConflict(_("This invitation was already revoked."))
+    # Revoking withdraws a submitted response from the figures (SPEC §5.1).
+    results_changed(round_id=invitation.round_id)
     invitation.refresh_from_db()
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from assessments.exceptions import StateConflict
 from assessments.models import Rating, Response, Round, RoundStatus
+from assessments.results.releases import results_changed
 from convening.models import StakeholderGroup, User
 from convening.selectors import stakeholder_groups_for
 
@@ -121,4 +122,5 @@ def _paper_responses_save(
             )
             % {"codes": ", ".join(sorted(taken))}
         ) from None
+    results_changed(round_id=round.pk)
     return responses

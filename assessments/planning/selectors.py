@@ -33,7 +33,7 @@ def default_target_level(result: KeyActionResult) -> Level:
     median rounded down; without ratings, the first level. Capped at the top."""
     if result.consensus is not None:
         current = result.consensus.position
-    elif result.stats.median is not None:
+    elif result.stats is not None and result.stats.median is not None:
         current = math.floor(result.stats.median)
     else:
         current = 0

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assessments.access import ResultsAccess, get_key_action_for, get_step_for, results_view
 from assessments.exceptions import StateConflict
 from assessments.models import ActionStep, Round, StepStatus
-from assessments.results.cache import round_results_cached
+from assessments.results.computation import round_results
 from assessments.results.presentation import median_text
 from assessments.results.views import results_page
 from assessments.web import problem_page
@@ -93,7 +93,7 @@ def _plan_page(
     default), its descriptor as the goal, and the steps. `bound_form` is a
     refused form (key action id, form), shown with its errors."""
     round_ = access.round
-    data = round_results_cached(round=round_)
+    data = round_results(round=round_)
     plans = round_action_plans(round=round_)
     descriptors = round_descriptors(round=round_)
     rubrics = []
@@ -107,7 +107,7 @@ def _plan_page(
             items.append(
                 {
                     "result": result,
-                    "median_text": median_text(result.stats.median, result.levels),
+                    "median_text": median_text(result.stats.median if result.stats else None, result.levels),
                     "target": target,
                     "target_is_default": saved is None,
                     "goal": descriptors.get((pk, target.pk), ""),

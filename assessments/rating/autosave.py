@@ -80,7 +80,9 @@ def clean_answer(change: AnswerChange) -> AnswerChange:
 
 
 @functools.cache  # a handful of shapes, built on the hottest path
-def _upsert_sql(*, by_link: bool, level: bool, evidence: bool, level_cas: bool, evidence_cas: bool) -> str:
+def _upsert_sql(
+    *, by_link: bool, level: bool, evidence: bool, level_cas: bool, evidence_cas: bool, revising: bool
+) -> str:
     # One statement that writes only what every rule allows: the invitation is
     # the participant's (by the link the session holds, or by their account),
     # for this round and not revoked; the round is open; the key action is in
@@ -91,7 +93,11 @@ def _upsert_sql(*, by_link: bool, level: bool, evidence: bool, level_cas: bool, 
     # being written (PostgreSQL: not; SQLite: yes), so it counts the other key
     # actions, and the caller adds this one. (SQLite's RETURNING knows no
     # table alias, and misjudged a CASE on the written row's columns.)
+    # A submitted response is written only when `revising`: through
+    # `answer_save`, which first moves the round's results revision in the
+    # same transaction (what a release holds may change).
     table = Rating._meta.db_table
+    submitted = "" if revising else "AND s.submitted_at IS NULL"
     granted = "i.id = %s AND i.token_hash = %s" if by_link else "i.id = %s AND i.user_id = %s"
     updates, guards = ["updated_at = excluded.updated_at"], []
     if level:
@@ -117,7 +123,7 @@ def _upsert_sql(*, by_link: bool, level: bool, evidence: bool, level_cas: bool, 
         JOIN {RoundRubric._meta.db_table} rr ON rr.round_id = r.id
         JOIN {KeyAction._meta.db_table} ka ON ka.rubric_id = rr.rubric_id
         WHERE {granted} AND i.round_id = %s AND i.revoked_at IS NULL
-          AND r.status = %s AND ka.id = %s
+          AND r.status = %s AND ka.id = %s {submitted}
           AND (CAST(%s AS bigint) IS NULL OR EXISTS (
             SELECT 1 FROM {Level._meta.db_table} l WHERE l.id = %s AND l.rubric_id = ka.rubric_id))
         ON CONFLICT (response_id, key_action_id) DO UPDATE SET {", ".join(updates)}
@@ -145,9 +151,11 @@ def _fetch_prepared(cursor, sql: str, params: list) -> tuple | None:
         return prepared.fetchone()
 
 
-def rating_upsert(*, participant: Participant, round_id: int, change: AnswerChange) -> Saved | None:
+def rating_upsert(
+    *, participant: Participant, round_id: int, change: AnswerChange, revising: bool = False
+) -> Saved | None:
     """Writes a checked change in one statement; None when a rule forbade it
-    (or the response does not exist yet)."""
+    (or the response does not exist yet, or was submitted and not `revising`)."""
     by_link = bool(participant.token_hash)
     if participant.invitation_id is None or (not by_link and participant.user_id is None):
         return None
@@ -159,6 +167,7 @@ def rating_upsert(*, participant: Participant, round_id: int, change: AnswerChan
         evidence=change.writes_evidence,
         level_cas=level_cas,
         evidence_cas=evidence_cas,
+        revising=revising,
     )
     level_id = change.level_id if change.writes_level else None
     params: list[Any] = [level_id, change.not_sure and change.writes_level, change.evidence, timezone.now()]
@@ -184,7 +193,7 @@ def rating_autosave(*, participant: Participant, round_id: int, change: AnswerCh
     saves the change and counts the progress, with no transaction around it
     (a statement is atomic by itself). Answers the versions and progress, or
     None when nothing was saved: not the participant's round, a closed round,
-    a foreign key action or level, a stale base version, or a first answer
-    (no response yet). The caller then goes through `answer_save`, which says
+    a foreign key action or level, a stale base version, a first answer
+    (no response yet), or a revision of submitted answers. The caller then goes through `answer_save`, which says
     which rule was broken."""
     return rating_upsert(participant=participant, round_id=round_id, change=clean_answer(change))

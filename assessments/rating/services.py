@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from assessments.exceptions import StateConflict
 from assessments.models import Invitation, Rating, Response, RoundStatus
+from assessments.results.releases import results_changed
 from assessments.rounds.selectors import round_key_action_ids
 from rubrics.models import KeyAction, Level
 
@@ -82,6 +83,15 @@ def _check_not_stale(response: Response, change: AnswerChange) -> None:
     _check_stored_version(stored, change)
 
 
+def _revising(response: Response) -> bool:
+    """Whether a change revises submitted answers; if so, the round's results
+    revision moves first, in the caller's transaction (see results.releases)."""
+    if response.submitted_at is None:
+        return False
+    results_changed(round_id=response.round_id)
+    return True
+
+
 @transaction.atomic
 def answer_save(*, invitation: Invitation, change: AnswerChange) -> Saved:
     """Saves one change to one of the invitee's answers and answers the
@@ -94,9 +104,10 @@ def answer_save(*, invitation: Invitation, change: AnswerChange) -> Saved:
         return saved
     _check_can_rate(invitation)
     _check_change_fits_round(invitation, change)
-    response = response_for(invitation=invitation)  # a first answer: the response did not exist yet
+    response = response_for(invitation=invitation)  # a first answer, or a revision after submitting
     _check_not_stale(response, change)
-    saved = rating_upsert(participant=participant, round_id=invitation.round_id, change=change)
+    revising = _revising(response)
+    saved = rating_upsert(participant=participant, round_id=invitation.round_id, change=change, revising=revising)
     if saved is None:
         # Every rule held a moment ago: the round closed, the link was revoked
         # or replaced, or another window wrote first.
@@ -156,8 +167,12 @@ def answers_save(*, invitation: Invitation, changes: Sequence[AnswerChange]) -> 
     if errors:
         raise AnswersRefused(errors)
     participant = Participant(invitation_id=invitation.pk, token_hash=invitation.token_hash)
+    revising = _revising(response)
     for change in cleaned:
-        if rating_upsert(participant=participant, round_id=invitation.round_id, change=change) is None:
+        if (
+            rating_upsert(participant=participant, round_id=invitation.round_id, change=change, revising=revising)
+            is None
+        ):
             # Written elsewhere since the versions were read a moment ago.
             transaction.set_rollback(True)
             raise AnswersRefused({change.key_action_id: _("This answer was changed elsewhere just now. Try again.")})
@@ -189,5 +204,6 @@ def response_submit(*, invitation: Invitation, now: datetime | None = None) -> R
         submitted_at=now or timezone.now()
     ):
         raise StateConflict(_("Your ratings were already submitted. You can still revise them until the round closes."))
+    results_changed(round_id=response.round_id)
     response.refresh_from_db()
     return response

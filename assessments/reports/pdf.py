@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from assessments.models import ActionPlan
 from assessments.results.computation import RoundResults
-from assessments.results.presentation import key_action_display
+from assessments.results.presentation import key_action_display, release_notes
 
 REPORT_CSS = Path(settings.BASE_DIR) / "static" / "css" / "report.css"
 
@@ -24,6 +24,7 @@ def report_html(results: RoundResults, action_plans: Mapping[int, ActionPlan]) -
     sections = [
         (rubric_result, [key_action_display(result, threshold=threshold) for result in rubric_result.key_actions])
         for rubric_result in results.rubrics
+        if results.withheld is None
     ]
     plans = [
         (result, action_plans[result.key_action.pk])
@@ -33,7 +34,14 @@ def report_html(results: RoundResults, action_plans: Mapping[int, ActionPlan]) -
     ]
     return render_to_string(
         "assessments/report/print.html",
-        {"results": results, "round": results.round, "sections": sections, "plans": plans, "now": timezone.now()},
+        {
+            "results": results,
+            "round": results.round,
+            "sections": sections,
+            "plans": plans,
+            "notes": release_notes(results),
+            "now": timezone.now(),
+        },
     )
 
 

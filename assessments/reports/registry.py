@@ -16,9 +16,8 @@ from django.utils.functional import Promise
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import ReportKind, Round
+from assessments.models import ReportKind, Round, RoundStatus
 from assessments.planning.selectors import round_action_plans
-from assessments.results.cache import round_results_cached
 from assessments.results.computation import round_results
 
 from . import pdf, tables, workbook
@@ -41,6 +40,10 @@ class Format:
     content_type: str
     build: Callable[[Round, Progress], str | bytes]
     background: bool = False
+    closed_only: bool = False  # offered once the round has closed (SPEC §5.1 rule 4)
+
+    def offered_for(self, round_: Round) -> bool:
+        return not self.closed_only or round_.status == RoundStatus.CLOSED
 
     def download_name(self, round_: Round) -> str:
         return f"{slugify(round_.name) or 'round'}-{round_.pk}-{self.stem}.{self.extension}"
@@ -53,15 +56,15 @@ class Format:
 
 
 def _results_csv(round_: Round, progress: Progress) -> str:
-    return tables.results_csv(round_results_cached(round=round_))
+    return tables.results_csv(round_results(round=round_))
 
 
 def _ratings_csv(round_: Round, progress: Progress) -> str:
-    return tables.ratings_csv(anonymized_ratings(results=round_results_cached(round=round_)))
+    return tables.ratings_csv(anonymized_ratings(results=round_results(round=round_)))
 
 
 def _results_xlsx(round_: Round, progress: Progress) -> bytes:
-    return workbook.results_workbook(round_results_cached(round=round_), round_action_plans(round=round_))
+    return workbook.results_workbook(round_results(round=round_), round_action_plans(round=round_))
 
 
 REPORT_RESULTS_READ, REPORT_PAGE_RENDERED, REPORT_PDF_MADE = 30, 50, 90
@@ -81,7 +84,7 @@ FORMATS: dict[str, Format] = {
     entry.kind: entry
     for entry in (
         Format("results_csv", _("Results (CSV)"), "results", "csv", CSV, _results_csv),
-        Format("ratings_csv", _("Anonymized ratings (CSV)"), "ratings", "csv", CSV, _ratings_csv),
+        Format("ratings_csv", _("Anonymized ratings (CSV)"), "ratings", "csv", CSV, _ratings_csv, closed_only=True),
         Format("results_xlsx", _("Workbook (Excel)"), "results", "xlsx", XLSX, _results_xlsx),
         Format(ReportKind.ROUND_PDF, _("PDF report"), "report", "pdf", PDF, _round_pdf, background=True),
     )

@@ -68,6 +68,9 @@ def rubric_rows(rubric_result: RubricResult, *, threshold: int, level_count: int
     for result in rubric_result.key_actions:
         key = [rubric_result.rubric.slug, result.key_action.position, result.key_action.title]
         consensus = result.consensus.position if result.consensus else None
+        if result.stats is None:
+            team_rows.append([*key, _("Not shown")])
+            continue
         team_rows.append([*key, *_figure_cells(result.stats, level_count), consensus])
         for group in result.groups:
             if group.suppressed or group.stats is None:

@@ -13,11 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments.access import ResultsAccess, get_report_for, results_view
 from assessments.models import ReportKind, ReportStatus
+from assessments.web import problem_page
 from convening.web import AuthenticatedHttpRequest
 
 from . import services
 from .registry import FORMATS
-from .selectors import round_reports
+from .selectors import RatingsNotOffered, round_reports
 
 
 @require_GET
@@ -26,8 +27,12 @@ from .selectors import round_reports
 def export(request: AuthenticatedHttpRequest, access: ResultsAccess, kind: str) -> HttpResponse:
     """A file built on request; `kind` comes from the URL pattern, never from the request."""
     file_format = FORMATS[kind]
+    try:
+        content = file_format.build(access.round, lambda _progress: None)
+    except RatingsNotOffered as refusal:
+        return problem_page(request, access.round, str(refusal), status=409)
     return HttpResponse(
-        file_format.build(access.round, lambda _progress: None),
+        content,
         content_type=file_format.content_type,
         headers={"Content-Disposition": content_disposition_header(True, file_format.download_name(access.round))},
     )

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from assessments.models import ActionPlan
 from assessments.results.computation import RoundResults
+from assessments.results.presentation import release_notes
 
 from .tables import figure_headers, rubric_rows, safe_rows
 
@@ -40,11 +41,13 @@ def results_workbook(results: RoundResults, action_plans: Mapping[int, ActionPla
     workbook.remove(workbook.active)
     taken = {_("Consensus").casefold(), _("Action plan").casefold()}
     round_ = results.round
+    notes: list[list[object]] = [[_("Note"), note] for note in release_notes(results)]
     heading: list[list[object]] = [
         [_("Round"), round_.name],
         [_("Team"), round_.team.name],
         [_("Submitted"), results.submitted],
         [_("Anonymity threshold"), round_.threshold],
+        *notes,
         [],
     ]
     key_headers = [_("Rubric"), _("Key action"), _("Title")]

@@ -1,19 +1,26 @@
-"""A round's results (SPEC §5): grouped counts fetched in a fixed number of
-queries, whatever the number of respondents, turned into statistics by
-`aggregation`, with small groups suppressed. Pages, JSON and files all read
-`round_results` (or its cache), so the suppression rules hold everywhere."""
+"""A round's results (SPEC §5) as every output reads them: the figures of
+the round's current release (SPEC §5.1, `releases`), turned into statistics
+by `aggregation`. Pages, JSON, files, history and the overview all read
+releases, so what no output may reveal holds everywhere."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
-from assessments.models import Consensus, Invitation, Rating, Response, Round
+from assessments.models import Consensus, Invitation, Release, Round, RoundStatus
+from convening.models import StakeholderGroup
 from rubrics.models import KeyAction, Level, Rubric
 
-from .aggregation import Stats, stats_from_counts, suppressed_groups
+from .aggregation import Stats, stats_from_counts
+from .disclosure import Withheld
+from .releases import counted_responses, release_to_show
+
+# Closed rounds' charts and tables are kept as HTML under their release's fingerprint.
+RESULTS_CACHE_SECONDS = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -22,13 +29,14 @@ class GroupResult:
     respondents: int
     suppressed: bool
     stats: Stats | None
+    withheld: Withheld | None = None
 
 
 @dataclass(frozen=True)
 class KeyActionResult:
     key_action: KeyAction
     levels: list[Level]
-    stats: Stats
+    stats: Stats | None  # None: the round shows no figures (see RoundResults.withheld)
     consensus: Level | None
     groups: list[GroupResult]
 
@@ -41,21 +49,33 @@ class RubricResult:
 
 
 @dataclass(frozen=True)
+class ReleaseInfo:
+    made_at: datetime
+    respondents: int  # in the figures
+    waiting: int  # respondents who differ from them
+
+
+@dataclass(frozen=True)
 class RoundResults:
     round: Round
     invited: int
-    submitted: int
+    submitted: int  # every submitted response, withdrawn ones aside
+    private: int  # of them, those answered online
+    release: ReleaseInfo | None
+    withheld: Withheld | None  # why the round shows no figures at all (None: it shows the release)
+    groups_shown: bool  # stakeholder groups (and comments) are shown once the round has closed
     group_respondents: dict[str, int]
     suppressed: set[str]
-    comments: dict[int, int]  # key action id → comments (evidence) on it; shown only at or above the threshold
+    comments: dict[int, int]  # key action id → comments (evidence) on it, in the release
     rubrics: list[RubricResult] = field(default_factory=list)
-    # Set when the figures came through the cache (closed rounds): a key that
-    # changes whenever they do, for caching what is drawn from them too.
+    # Set for a closed round's release: a key that changes whenever what is
+    # drawn from the figures does, for caching the HTML drawn from them.
     fingerprint: str = ""
 
-
-def _rated(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}level__isnull": False}) | Q(**{f"{prefix}not_sure": True})
+    @property
+    def needed(self) -> int:
+        """How many more responses the round needs before it shows figures."""
+        return max(0, self.round.threshold - self.submitted)
 
 
 def current_consensus(*, round: Round) -> dict[int, int]:
@@ -66,6 +86,9 @@ def current_consensus(*, round: Round) -> dict[int, int]:
 
 
 def round_results(*, round: Round) -> RoundResults:
+    """The round's release as figures (eight queries, whatever the number of
+    respondents, once the release is made), recorded as shown."""
+    release = release_to_show(round=round)
     # 1–3: the rubrics with their levels and key actions
     rubrics = list(
         round.rubrics.order_by("round_rubrics__position").prefetch_related(
@@ -73,86 +96,113 @@ def round_results(*, round: Round) -> RoundResults:
             Prefetch("key_actions", queryset=KeyAction.objects.order_by("position")),
         )
     )
-    submitted = Response.objects.filter(round=round, submitted_at__isnull=False)
-    # 4: respondents per stakeholder group
-    group_rows = list(
-        submitted.values("stakeholder_group_id", "stakeholder_group__name", "stakeholder_group__position")
-        .annotate(respondents=Count("pk"), on_paper=Count("pk", filter=Q(invitation__isnull=True)))
-        .order_by("stakeholder_group__position", "stakeholder_group__name")
+    # 4: who has submitted, 5: invitations still standing (paper respondents count as invited too)
+    counted = counted_responses(round).aggregate(
+        total=Count("pk"), private=Count("pk", filter=Q(invitation__isnull=False))
     )
-    group_names = {row["stakeholder_group_id"]: row["stakeholder_group__name"] for row in group_rows}
-    group_respondents = {row["stakeholder_group__name"]: row["respondents"] for row in group_rows}
-    # 5: every rating counted by key action × group × level (None = "Not sure"),
-    # and the comments per key action (evidence may come without a level).
-    # Filtered through the one join the group needs anyway: `response__in=submitted`
-    # would join the responses a second time, in a plan that grows with the table.
-    counts: dict[tuple[int, int, int | None], int] = {}
-    comments: dict[int, int] = defaultdict(int)
-    for row in (
-        Rating.objects.filter(response__round=round, response__submitted_at__isnull=False)
-        .filter(_rated() | ~Q(evidence=""))
-        .values("key_action_id", "response__stakeholder_group_id", "level_id", "not_sure")
-        .annotate(count=Count("pk"), comments=Count("pk", filter=~Q(evidence="")))
-        .order_by()
-    ):
-        if row["level_id"] is not None or row["not_sure"]:
-            counts[row["key_action_id"], row["response__stakeholder_group_id"], row["level_id"]] = row["count"]
-        comments[row["key_action_id"]] += row["comments"]
-    # 6: invitations still standing (paper respondents are added as invited too)
     invited = Invitation.objects.filter(round=round, revoked_at__isnull=True).count()
-    # 7: current consensus
+    # 6: current consensus
     consensus = current_consensus(round=round)
+    submitted, private = counted["total"], counted["private"]
+    results_kwargs = {
+        "round": round,
+        "invited": invited + submitted - private,
+        "submitted": submitted,
+        "private": private,
+    }
+    if release is None:
+        results = RoundResults(
+            **results_kwargs,
+            release=None,
+            withheld=_withheld(round, submitted, private),
+            groups_shown=False,
+            group_respondents={},
+            suppressed=set(),
+            comments={},
+        )
+        for rubric in rubrics:
+            levels = list(rubric.levels.all())
+            level_by_id = {level.pk: level for level in levels}
+            key_actions = [
+                KeyActionResult(
+                    key_action=key_action,
+                    levels=levels,
+                    stats=None,
+                    consensus=level_by_id.get(consensus.get(key_action.pk, 0)),
+                    groups=[],
+                )
+                for key_action in rubric.key_actions.all()
+            ]
+            results.rubrics.append(RubricResult(rubric=rubric, levels=levels, key_actions=key_actions))
+        return results
+    return _released(release, rubrics, consensus, results_kwargs)
 
-    suppressed = suppressed_groups(group_respondents, round.threshold)
-    results = RoundResults(
-        round=round,
-        invited=invited + sum(row["on_paper"] for row in group_rows),
-        submitted=sum(group_respondents.values()),
-        group_respondents=group_respondents,
-        suppressed=suppressed,
-        comments={key_action_id: count for key_action_id, count in comments.items() if count},
+
+def _withheld(round: Round, submitted: int, private: int) -> Withheld:
+    k = round.threshold
+    if submitted < k:
+        return Withheld.FEW
+    if 0 < private < k:
+        return Withheld.PRIVATE
+    return Withheld.CHANGES
+
+
+def _released(release: Release, rubrics: list[Rubric], consensus: dict[int, int], results_kwargs: dict) -> RoundResults:
+    round = results_kwargs["round"]
+    figures = release.figures
+    groups_shown = round.status == RoundStatus.CLOSED
+    # 7: the released groups' names and order
+    groups = list(
+        StakeholderGroup.objects.filter(pk__in=[int(pk) for pk in figures["groups"]])
+        .order_by("position", "name")
+        .values_list("pk", "name")
     )
-    per_cell: dict[tuple[int, int], dict[int | None, int]] = defaultdict(dict)
-    for (key_action_id, group_id, level_id), count in counts.items():
-        per_cell[key_action_id, group_id][level_id] = count
+    entries = {pk: figures["groups"][str(pk)] for pk, _name in groups}
+    results = RoundResults(
+        **results_kwargs,
+        release=ReleaseInfo(made_at=release.made_at, respondents=release.respondents, waiting=release.waiting),
+        withheld=None,
+        groups_shown=groups_shown,
+        group_respondents={name: entries[pk]["respondents"] for pk, name in groups} if groups_shown else {},
+        suppressed={name for pk, name in groups if entries[pk]["hidden"]} if groups_shown else set(),
+        comments={int(pk): count for pk, count in figures["comments"].items() if count} if groups_shown else {},
+        fingerprint=_fingerprint(release, consensus, groups) if groups_shown else "",
+    )
     for rubric in rubrics:
         levels = list(rubric.levels.all())
         level_by_id = {level.pk: level for level in levels}
         key_action_results = []
         for key_action in rubric.key_actions.all():
-            group_stats = {
-                group_id: _stats(per_cell.get((key_action.pk, group_id), {}), levels) for group_id in group_names
-            }
-            team = _stats(_sum_cells(per_cell, key_action.pk, group_names), levels)
-            groups = [
+            ka = str(key_action.pk)
+            group_results = [
                 GroupResult(
                     name=name,
-                    respondents=group_respondents[name],
-                    suppressed=name in suppressed,
-                    stats=None if name in suppressed else group_stats[group_id],
+                    respondents=entries[pk]["respondents"],
+                    suppressed=bool(entries[pk]["hidden"]),
+                    stats=None
+                    if entries[pk]["hidden"]
+                    else _stats(figures["by_group"].get(str(pk), {}).get(ka, {}), levels),
+                    withheld=Withheld(entries[pk]["hidden"]) if entries[pk]["hidden"] else None,
                 )
-                for group_id, name in group_names.items()
+                for pk, name in groups
             ]
             key_action_results.append(
                 KeyActionResult(
                     key_action=key_action,
                     levels=levels,
-                    stats=team,
+                    stats=_stats(figures["team"].get(ka, {}), levels),
                     consensus=level_by_id.get(consensus.get(key_action.pk, 0)),
-                    groups=groups,
+                    groups=group_results if groups_shown else [],
                 )
             )
         results.rubrics.append(RubricResult(rubric=rubric, levels=levels, key_actions=key_action_results))
     return results
 
 
-def _sum_cells(per_cell, key_action_id: int, group_ids) -> dict[int | None, int]:
-    total: dict[int | None, int] = defaultdict(int)
-    for group_id in group_ids:
-        for level_id, count in per_cell.get((key_action_id, group_id), {}).items():
-            total[level_id] += count
-    return total
+def _fingerprint(release: Release, consensus: dict[int, int], groups: list[tuple[int, str]]) -> str:
+    state = (release.pk, release.waiting, sorted(consensus.items()), groups)
+    return hashlib.sha256(repr(state).encode()).hexdigest()
 
 
-def _stats(cell: dict[int | None, int], levels: list[Level]) -> Stats:
-    return stats_from_counts([cell.get(level.pk, 0) for level in levels], not_sure=cell.get(None, 0))
+def _stats(cell: dict[str, int], levels: list[Level]) -> Stats:
+    return stats_from_counts([cell.get(str(level.pk), 0) for level in levels], not_sure=cell.get("not_sure", 0))

@@ -4,7 +4,7 @@ rounding every file shares with it."""
 from __future__ import annotations
 
 from .aggregation import Stats
-from .computation import RoundResults
+from .computation import KeyActionResult, RoundResults
 
 MEAN_DECIMALS = 2
 
@@ -32,8 +32,29 @@ def _figures(stats: Stats) -> dict:
     }
 
 
+def _key_action(result: KeyActionResult) -> dict:
+    head = {"position": result.key_action.position, "title": result.key_action.title}
+    if result.stats is None:
+        return {**head, "suppressed": True}
+    return {
+        **head,
+        **_figures(result.stats),
+        "consensus": result.consensus.position if result.consensus else None,
+        "groups": [
+            {"name": group.name, "suppressed": True}
+            if group.suppressed or group.stats is None
+            else {"name": group.name, **_figures(group.stats)}
+            for group in result.groups
+        ],
+    }
+
+
 def results_as_json(results: RoundResults) -> dict:
+    """SPEC §5's shape, with §5.1's `release`: `round.submitted` counts every
+    submitted response, `release.respondents` those in the figures and
+    `waiting` those who differ from them (null while there is no release)."""
     round_ = results.round
+    release = results.release
     return {
         "round": {
             "id": round_.pk,
@@ -44,25 +65,14 @@ def results_as_json(results: RoundResults) -> dict:
             "invited": results.invited,
             "submitted": results.submitted,
         },
+        "release": None
+        if release is None
+        else {"made_at": release.made_at.isoformat(), "respondents": release.respondents, "waiting": release.waiting},
         "rubrics": [
             {
                 "slug": rubric_result.rubric.slug,
                 "title": rubric_result.rubric.title,
-                "key_actions": [
-                    {
-                        "position": result.key_action.position,
-                        "title": result.key_action.title,
-                        **_figures(result.stats),
-                        "consensus": result.consensus.position if result.consensus else None,
-                        "groups": [
-                            {"name": group.name, "suppressed": True}
-                            if group.suppressed or group.stats is None
-                            else {"name": group.name, **_figures(group.stats)}
-                            for group in result.groups
-                        ],
-                    }
-                    for result in rubric_result.key_actions
-                ],
+                "key_actions": [_key_action(result) for result in rubric_result.key_actions],
             }
             for rubric_result in results.rubrics
         ],

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rubrics.models import Level
 
 from .aggregation import DISCUSS_BELOW_AGREEMENT, Stats
 from .charts import stacked_bar_svg
-from .computation import GroupResult, KeyActionResult
+from .computation import GroupResult, KeyActionResult, RoundResults
+from .disclosure import Withheld
 
 HIGH_AGREEMENT = 0.7
 
@@ -101,21 +103,86 @@ def figures(stats: Stats, levels: list[Level]) -> Figures:
     )
 
 
+def withheld_reason(withheld: Withheld, *, threshold: int) -> str:
+    """Why a stakeholder group's figures are not shown, never with how many responded."""
+    reasons = {
+        Withheld.FEW: _("fewer than %(k)d responses"),
+        Withheld.PRIVATE: _("fewer than %(k)d answered privately (online)"),
+        Withheld.CHANGES: _("fewer than %(k)d of its responses changed since the figures shown before"),
+        Withheld.COMPLEMENT: _("hidden so that a smaller group's answers cannot be worked out"),
+    }
+    return reasons[withheld] % {"k": threshold}
+
+
 def group_row(group: GroupResult, levels: list[Level], *, threshold: int) -> GroupRow:
-    """A group's figures, or why there are none. A group hidden only so that
-    a smaller one cannot be worked out by subtraction is told apart, but
-    neither says how many responded."""
     if not group.suppressed and group.stats is not None:
         return GroupRow(name=group.name, figures=figures(group.stats, levels), suppressed_text="")
-    if group.respondents < threshold:
-        text = _("Not shown: fewer than %(k)d responses.") % {"k": threshold}
-    else:
-        text = _("Not shown, so that a smaller group's answers cannot be worked out.")
-    return GroupRow(name=group.name, figures=None, suppressed_text=text)
+    reason = withheld_reason(group.withheld or Withheld.FEW, threshold=threshold)
+    return GroupRow(name=group.name, figures=None, suppressed_text=_("Not shown: %(reason)s.") % {"reason": reason})
+
+
+def release_notes(results: RoundResults) -> list[str]:
+    """What the figures hold back, in plain words (SPEC §5.1): shown above
+    the figures on every page and in every report that has them."""
+    k = results.round.threshold
+    if results.withheld == Withheld.FEW:
+        return [
+            ngettext(
+                "Figures appear once %(k)d people have submitted: %(needed)d more response is needed.",
+                "Figures appear once %(k)d people have submitted: %(needed)d more responses are needed.",
+                results.needed,
+            )
+            % {"k": k, "needed": results.needed}
+        ]
+    if results.withheld == Withheld.PRIVATE:
+        return [
+            _(
+                "No figures are shown: fewer than %(k)d of the respondents answered privately (online), and "
+                "paper forms are known to whoever typed them."
+            )
+            % {"k": k}
+        ]
+    if results.withheld is not None:
+        return [_("No figures are shown until at least %(k)d responses differ from those shown before.") % {"k": k}]
+    notes = []
+    release = results.release
+    if release is not None and release.waiting:
+        notes.append(
+            ngettext(
+                "%(waiting)d newer response will appear once %(k)d have come in.",
+                "%(waiting)d newer responses will appear once %(k)d have come in.",
+                release.waiting,
+            )
+            % {"waiting": release.waiting, "k": k}
+        )
+    if not results.groups_shown:
+        notes.append(
+            _(
+                "While the round is open, only the team's figures are shown: the stakeholder groups and the "
+                "comments appear once it closes."
+            )
+        )
+    notes += [
+        _("%(group)s: %(reason)s.")
+        % {"group": group.name, "reason": withheld_reason(group.withheld or Withheld.FEW, threshold=k)}
+        for group in _first_groups(results)
+        if group.suppressed
+    ]
+    return notes
+
+
+def _first_groups(results: RoundResults) -> list[GroupResult]:
+    """The groups as every key action lists them (suppression is per release, not per key action)."""
+    for rubric in results.rubrics:
+        for result in rubric.key_actions:
+            return result.groups
+    return []
 
 
 def key_action_display(result: KeyActionResult, *, threshold: int) -> KeyActionDisplay:
+    """The figures of a released key action (never called without figures)."""
     stats = result.stats
+    assert stats is not None, "a round without figures shows none"
     return KeyActionDisplay(
         result=result,
         figures=figures(stats, result.levels),

@@ -23,10 +23,10 @@ from assessments.web import problem_page
 from convening.web import AuthenticatedHttpRequest
 
 from . import services
-from .cache import RESULTS_CACHE_SECONDS, round_results_cached
 from .charts import level_swatch_svg
+from .computation import RESULTS_CACHE_SECONDS, round_results
 from .exchange import results_as_json
-from .presentation import key_action_display
+from .presentation import key_action_display, release_notes
 from .selectors import key_action_evidence, round_evidence_counts
 
 COMMENTS_PER_PAGE = 50
@@ -51,7 +51,7 @@ def results_page(
     action has, the comments being on a page of their own. `bound_form` is a
     refused consensus form (key action id, form), shown with its errors."""
     round_ = access.round
-    data = round_results_cached(round=round_)
+    data = round_results(round=round_)
     history = consensus_history(round=round_) if "results.read" in access.capabilities else {}
     evidence = round_evidence_counts(results=data) if "results.comments" in access.capabilities else None
     rubrics = []
@@ -81,6 +81,7 @@ def results_page(
         "results": data,
         "rubrics": rubrics,
         "evidence_shown": evidence is not None,
+        "notes": release_notes(data),
         # Closed rounds' charts and tables are kept as HTML beside their figures; open rounds' never are.
         "figures_cache_seconds": RESULTS_CACHE_SECONDS if data.fingerprint else 0,
         "previous_steps": open_steps_from_previous_rounds(round=round_)
@@ -96,9 +97,7 @@ def results_page(
 @results_view(need="results.read")
 def results_json(request: HttpRequest, access: ResultsAccess) -> JsonResponse:
     """SPEC §5's figures for facilitators and leads; stakeholders never get them raw."""
-    return JsonResponse(
-        results_as_json(round_results_cached(round=access.round)), json_dumps_params={"ensure_ascii": False}
-    )
+    return JsonResponse(results_as_json(round_results(round=access.round)), json_dumps_params={"ensure_ascii": False})
 
 
 @require_POST

@@ -12,4 +12,4 @@ register = template.Library()
 
 @register.inclusion_tag("assessments/report/_export_links.html")
 def export_links(round: Round) -> dict[str, object]:
-    return {"round": round, "formats": list(FORMATS.values())}
+    return {"round": round, "formats": [entry for entry in FORMATS.values() if entry.offered_for(round)]}

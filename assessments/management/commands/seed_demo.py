@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
+from django.utils.text import slugify
 
 from assessments.invitations.services import Invitee, invitations_create
 from assessments.models import (
@@ -69,6 +70,9 @@ DROP_EMAIL = "django.core.mail.backends.dummy.EmailBackend"
 # Celery running tasks eagerly logs a line per e-mail delivered.
 TASK_LOGGER = "celery.app.trace"
 FACILITATOR_EMAIL = f"facilitator@{DOMAIN}"
+
+# Stakeholder groups that rated on paper in the past rounds.
+PAPER_GROUPS = {"Family"}
 
 CAE = "creating-active-engagement"
 BSD = "building-support-through-data"
@@ -473,9 +477,10 @@ def _past_round(
     groups: dict[str, StakeholderGroup],
     facilitator: User,
 ) -> None:
-    """A closed round as it happened: the team's members rated online, the
-    others on paper at the closing meeting; then the team agreed on each key
-    action and planned its next steps. Dates are the round's own, not today."""
+    """A closed round as it happened: the families rated on paper at the
+    closing meeting, everyone else online (the team's members and other
+    invitees; a group mixing the two would stay hidden, SPEC §5.1 rule 3);
+    then the team agreed on each key action and planned its next steps. Dates are the round's own, not today."""
     if team.rounds.filter(name=spec.name).exists():
         return
     round_ = round_create(
@@ -490,21 +495,25 @@ def _past_round(
     rng = random.Random(spec.seed)
     answers = _Answers(rubrics, rng)
     members = _members_by_group(team)
-    online: list[tuple[TeamMember, list[PaperAnswer]]] = []
+    online: list[tuple[Invitee, list[PaperAnswer]]] = []
     on_paper: list[tuple[StakeholderGroup, list[PaperAnswer]]] = []
     for group, count in spec.respondents.items():
         group_members = members.get(group, [])
         for index in range(count):
             drawn = answers.draw(spec.standings, group)
-            if index < len(group_members):
-                online.append((group_members[index], drawn))
-            else:
+            if group in PAPER_GROUPS:
                 on_paper.append((groups[group], drawn))
+            elif index < len(group_members):
+                member = group_members[index]
+                online.append((Invitee(user=member.user, stakeholder_group=member.stakeholder_group), drawn))
+            else:
+                user = _person(f"{slugify(group)}-{index + 1}@{DOMAIN}", f"{group} respondent {index + 1}")
+                online.append((Invitee(user=user, stakeholder_group=groups[group]), drawn))
 
     # Invited while a draft, so that the invitations go out when it opens.
     invitations = invitations_create(
         round=round_,
-        invitees=[Invitee(user=member.user, stakeholder_group=member.stakeholder_group) for member, _answers in online],
+        invitees=[invitee for invitee, _answers in online],
     )
     round_open(round=round_, now=spec.opens_at)
     for invitation, (_member, drawn) in zip(invitations, online, strict=True):

@@ -34,14 +34,14 @@ def _points(history, slug=CAE, position=1):
 
 def test_medians_consensus_and_movement_per_closed_round(team):
     first = closed_round(team, closed_at=JAN, name="Winter 2027")
-    respond(first, "Family", [{1: 1}, {1: 2}, {1: 2}, {1: None}])  # median 2; "Not sure" left out
-    respond(first, "Family", [{1: 4}, {1: 4}], submitted=False)  # never submitted: not counted
+    respond(first, "Family", [{1: 1}, {1: 2}, {1: 2}, {1: None}], times=5)  # median 2; "Not sure" left out
+    respond(first, "Family", [{1: 4}, {1: 4}], submitted=False, times=5)  # never submitted: not counted
     agree(first, 1, 2)
     agree(first, 1, 3)  # the latest record is the consensus
     second = closed_round(team, closed_at=JAN + timedelta(days=180), name="Summer 2027")
-    respond(second, "Educator", [{1: 2}, {1: 3}, {1: 3}, {1: 4}])  # median 3
+    respond(second, "Educator", [{1: 2}, {1: 3}, {1: 3}, {1: 4}], times=5)  # median 3
     third = closed_round(team, closed_at=JAN + timedelta(days=360), name="Winter 2028")
-    respond(third, "Educator", [{1: 2}, {1: 2}, {1: 3}, {1: 3}])  # median 2.5
+    respond(third, "Educator", [{1: 2}, {1: 2}, {1: 3}, {1: 3}], times=5)  # median 2.5
     agree(third, 1, 3)
     RoundFactory(team=team)  # still open: not part of the history
     closed_round(TeamFactory(organization=team.organization), closed_at=JAN)  # another team's
@@ -50,7 +50,7 @@ def test_medians_consensus_and_movement_per_closed_round(team):
 
     assert [r.name for r in history.rounds] == ["Winter 2027", "Summer 2027", "Winter 2028"]
     points = _points(history)
-    assert [(p.n, p.median, p.consensus) for p in points] == [(3, 2.0, 3), (4, 3.0, None), (4, 2.5, 3)]
+    assert [(p.n, p.median, p.consensus) for p in points] == [(15, 2.0, 3), (20, 3.0, None), (20, 2.5, 3)]
     assert [p.median_change and p.median_change.delta for p in points] == [None, 1.0, -0.5]
     assert [p.median_change and p.median_change.direction for p in points] == [None, "up", "down"]
     # No consensus in the middle round: nothing to compare either side of it.
@@ -84,11 +84,11 @@ def _new_version(org):
 
 def test_key_actions_follow_slug_and_position_across_versions_and_skipped_rounds(org, team):
     first = closed_round(team, closed_at=JAN, name="One")
-    respond(first, "Family", [{1: 1, 5: 2}])
+    respond(first, "Family", [{1: 1, 5: 2}], times=5)
     skipped = closed_round(team, closed_at=JAN + timedelta(days=90), rubrics=[lbc(BSD)], name="Two")
-    respond(skipped, "Family", [{1: 4}], slug=BSD)
+    respond(skipped, "Family", [{1: 4}], slug=BSD, times=5)
     third = closed_round(team, closed_at=JAN + timedelta(days=180), rubrics=[_new_version(org)], name="Three")
-    respond(third, "Family", [{1: 3}])
+    respond(third, "Family", [{1: 3}], times=5)
 
     history = team_history(team=team)
 
@@ -104,12 +104,12 @@ def test_key_actions_follow_slug_and_position_across_versions_and_skipped_rounds
 
 def test_the_page_shows_figures_movement_words_and_a_chart(client, lead, team):
     first = closed_round(team, closed_at=JAN, name="Winter 2027")
-    respond(first, "Family", [{1: 2}])
+    respond(first, "Family", [{1: 2}], times=5)
     second = closed_round(team, closed_at=JAN + timedelta(days=180), name="Summer <2027>")
-    respond(second, "Family", [{1: 3}])
+    respond(second, "Family", [{1: 3}], times=5)
     agree(second, 1, 3)
     third = closed_round(team, closed_at=JAN + timedelta(days=360), name="Winter 2028")
-    respond(third, "Family", [{1: 2}, {1: 3}])
+    respond(third, "Family", [{1: 2}, {1: 3}], times=5)
     client.force_login(lead)
 
     response = client.get(_url(team))
@@ -136,7 +136,7 @@ def test_a_team_without_closed_rounds(client, facilitator, team):
 
 def test_the_chart_uses_two_shapes_and_says_every_figure(team):
     first = closed_round(team, closed_at=JAN, name="A")
-    respond(first, "Family", [{1: 2}, {1: 3}])
+    respond(first, "Family", [{1: 2}, {1: 3}], times=5)
     agree(first, 1, 3)
     closed_round(team, closed_at=JAN + timedelta(days=1), rubrics=[lbc(BSD)], name="B")
     history = team_history(team=team)
@@ -170,8 +170,8 @@ def test_permission_matrix(client, request, team, persona, expected):
 def _rounds_with_ratings(team, count):
     for index in range(count):
         round_ = closed_round(team, closed_at=JAN + timedelta(days=index), rubrics=[lbc(CAE), lbc(BSD)])
-        respond(round_, "Family", [{1: 1 + index % 4, 2: 2}, {1: None, 3: 4}])
-        respond(round_, "Family", [{1: 3}], slug=BSD)
+        respond(round_, "Family", [{1: 1 + index % 4, 2: 2}, {1: None, 3: 4}], times=5)
+        respond(round_, "Family", [{1: 3}], slug=BSD, times=5)
         agree(round_, 1, 1 + index % 4)
 
 
@@ -179,14 +179,15 @@ def test_the_number_of_queries_does_not_grow_with_the_rounds(client, lead, org):
     """2 and 20 rounds take the same queries (15 today): the session and the
     user, the request's savepoint and its release, the team and the person's
     roles in its organization (access), team_history's six (the closed
-    rounds; their rubrics, levels and key actions; the grouped level counts of
-    every round; the current consensus records of every round), and the page
+    rounds; their rubrics, levels and key actions; the releases of every
+    round, once made; the current consensus records of every round), and the page
     header's (the person's organizations, twice, and roles)."""
     client.force_login(lead)
     counts = []
     for rounds in (2, 20):
         team = TeamFactory(organization=org)
         _rounds_with_ratings(team, rounds)
+        client.get(_url(team))  # the first reading makes each round's release
         with CaptureQueriesContext(connection) as queries:
             response = client.get(_url(team))
         assert response.status_code == 200

@@ -167,4 +167,9 @@ def test_an_open_round_exports_only_once_its_results_are_revealed(client, lead, 
     open_round = RoundFactory(team=TeamFactory(organization=org))
     assert _get(client, lead, view, open_round).status_code == 403
     Round.objects.filter(pk=open_round.pk).update(status="open", results_revealed=True)
+    if view == "export_ratings_csv":
+        # Row by row, an open round's ratings would move with each submission (SPEC §5.1 rule 4).
+        response = _get(client, lead, view, open_round)
+        assert response.status_code == 409 and "once the round has closed" in response.content.decode()
+        return
     assert _get(client, lead, view, open_round).status_code == 200

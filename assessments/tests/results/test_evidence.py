@@ -89,9 +89,10 @@ def test_comments_wait_for_k_respondents(client, facilitator, org):
     round_ = cae_round(org)
     _with_evidence(round_, ["one", "two", "three", "four"])
     client.force_login(facilitator)
-    waiting = "Comments are shown once at least 5 people have submitted"
+    waiting = "Comments are shown once the round has closed and at least 5 people have submitted"
     html = client.get(url("results", round_)).content.decode()
-    assert waiting in html and "Read the" not in html
+    assert "Figures appear once 5 people have submitted: 1 more response is needed." in html
+    assert "Read the" not in html
     response = client.get(url("results_evidence", round_, key_action(round_).pk))
     assert response.status_code == 200
     assert waiting in response.content.decode() and _comments_on_page(response.content.decode()) == []
@@ -107,18 +108,23 @@ def test_comments_wait_for_k_respondents(client, facilitator, org):
 
 def test_comments_sorted_by_text_without_names_or_groups(client, facilitator, org):
     round_ = cae_round(org)
-    person = UserFactory(name="Zelda Quintessence")
-    invitation = invite_to(round_, person)
-    response = Response.objects.create(
-        round=round_, invitation=invitation, stakeholder_group=invitation.stakeholder_group, submitted_at=timezone.now()
-    )
-    Rating.objects.create(
-        response=response,
-        key_action=key_action(round_),
-        level=key_action(round_).rubric.levels.get(position=1),
-        evidence="zebra crossing of ideas",
-    )
-    _with_evidence(round_, ["monthly meetings", "Agendas shared late", "agendas\nshared early", ""])
+    texts = ["zebra crossing of ideas", "monthly meetings", "Agendas shared late", "agendas\nshared early", ""]
+    people = [UserFactory(name="Zelda Quintessence"), *UserFactory.create_batch(4)]
+    # Online answers all (paper forms beside a few online ones would hide the round: SPEC §5.1 rule 3).
+    for person, text in zip(people, texts, strict=True):
+        invitation = invite_to(round_, person)
+        response = Response.objects.create(
+            round=round_,
+            invitation=invitation,
+            stakeholder_group=invitation.stakeholder_group,
+            submitted_at=timezone.now(),
+        )
+        Rating.objects.create(
+            response=response,
+            key_action=key_action(round_),
+            level=key_action(round_).rubric.levels.get(position=1),
+            evidence=text,
+        )
     client.force_login(facilitator)
     first = key_action(round_)
     response = client.get(url("results_evidence", round_, first.pk))
@@ -212,7 +218,10 @@ def test_hidden_results_hide_the_comments(client, facilitator, org):
     client.force_login(facilitator)
     response = client.get(url("results_evidence", round_, key_action(round_).pk))
     assert response.status_code == 403 and "secret one" not in response.content.decode()
+    # Revealed while open, only the team's figures are shown (SPEC §5.1): comments wait for the closing.
     Round.objects.filter(pk=round_.pk).update(results_revealed=True)
+    assert "secret one" not in client.get(url("results_evidence", round_, key_action(round_).pk)).content.decode()
+    Round.objects.filter(pk=round_.pk).update(status=RoundStatus.CLOSED)
     assert "secret one" in client.get(url("results_evidence", round_, key_action(round_).pk)).content.decode()
 
 
@@ -241,7 +250,7 @@ def test_the_evidence_page_costs_the_same_queries_whatever_the_comments(
     address = url("results_evidence", round_, key_action(round_).pk)
     client.get(address)  # warm the session
     # 1 session, 2 user, 3 SAVEPOINT (ATOMIC_REQUESTS), 4 the round, 5 the person's roles,
-    # 6 the key action with its rubric, 7 submitted respondents, 8 the comments counted, 9 one page of them;
+    # 6 the key action with its rubric, 7 the round's release, 8 its comments counted, 9 one page of them;
     # base.html's menu: 10 the person's organizations, 11–12 the current organization and roles there;
     # 13 RELEASE SAVEPOINT
     with django_assert_num_queries(13):
@@ -254,10 +263,18 @@ def test_the_results_page_reads_no_comment(client, facilitator, org):
     _with_evidence(few, [f"comment {i}" for i in range(10)])
     _with_evidence(many, [f"comment {i}" for i in range(200)])
     client.force_login(facilitator)
+    with CaptureQueriesContext(connection) as making:
+        client.get(url("results", many))
+    # Making the release: the digests of the answers, the grouped rating counts that count the comments, and
+    # the copy of their texts the release keeps; nothing else reads them.
+    reading_evidence = [query["sql"] for query in making if '"evidence"' in query["sql"]]
+    digests = [sql for sql in reading_evidence if "convening_hash52" in sql or "md5(" in sql]
+    copies = [sql for sql in reading_evidence if sql.startswith("INSERT INTO assessments_releasecomment")]
+    counts = [sql for sql in reading_evidence if sql not in digests and sql not in copies]
+    assert len(digests) == 2 and len(copies) == 1 and len(counts) == 1 and "COUNT(" in counts[0], reading_evidence
     assert _queries(client, url("results", few)) == _queries(client, url("results", many))
-    cache.clear()  # else the closed round's figures, comment counts included, come from the cache
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         client.get(url("results", many))
-    # Only round_results' grouped rating counts name the column, to count the comments with the ratings.
-    reading_evidence = [query["sql"] for query in queries if '"evidence"' in query["sql"]]
-    assert len(reading_evidence) == 1 and "COUNT(" in reading_evidence[0], reading_evidence
+    # Read again, the comments' numbers come with the release.
+    assert not [query["sql"] for query in queries if "evidence" in query["sql"]]

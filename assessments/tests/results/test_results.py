@@ -3,10 +3,11 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from assessments.models import Consensus, Rating, Response
+from assessments.models import Consensus, Rating, Response, Round, RoundStatus
 from assessments.results.computation import round_results
 from assessments.results.exchange import results_as_json
-from assessments.tests.factories import RoundFactory, invite, lbc_rubrics
+from assessments.results.releases import release_to_show, results_changed
+from assessments.tests.factories import RoundFactory, lbc_rubrics
 from convening.models import StakeholderGroup
 from convening.tests.factories import TeamFactory
 
@@ -17,8 +18,12 @@ CAE = "creating-active-engagement"
 
 @pytest.fixture
 def round_(org, facilitator):
+    """A closed round: its release shows the stakeholder groups too."""
     team = TeamFactory(organization=org)
-    return RoundFactory(team=team, rubrics=[r for r in lbc_rubrics() if r.slug == CAE])
+    round_ = RoundFactory(team=team, rubrics=[r for r in lbc_rubrics() if r.slug == CAE])
+    Round.objects.filter(pk=round_.pk).update(status=RoundStatus.CLOSED, closed_at=timezone.now())
+    round_.refresh_from_db()
+    return round_
 
 
 def add_respondents(round_, group_name, levels, *, key_action_position=1, entered_by=None):
@@ -52,6 +57,7 @@ def add_respondents(round_, group_name, levels, *, key_action_position=1, entere
                 )
             )
     Rating.objects.bulk_create(ratings)
+    results_changed(round_id=round_.pk)  # as the paper services do
 
 
 def spread(counts):
@@ -75,7 +81,7 @@ def test_round_figures_groups_and_consensus(round_):
         "id": round_.pk,
         "name": round_.name,
         "team": round_.team.name,
-        "status": "draft",
+        "status": "closed",
         "threshold": 5,
         "invited": 8 + 13 + 3 + 2,  # paper respondents count as invited
         "submitted": 26,
@@ -133,19 +139,21 @@ def test_unsubmitted_responses_do_not_count(round_):
     Response.objects.filter(round=round_).update(submitted_at=None)
     data = results_as_json(round_results(round=round_))
     assert data["round"]["submitted"] == 0
-    assert data["rubrics"][0]["key_actions"][0]["n"] == 0
-    assert data["rubrics"][0]["key_actions"][0]["median"] is None
+    assert data["release"] is None
+    assert data["rubrics"][0]["key_actions"][0] == {
+        "position": 1,
+        "title": "Coalesce the stakeholders around the issue",
+        "suppressed": True,
+    }
 
 
 def test_evidence_only_rows_are_not_ratings(round_):
-    (invitation,) = invite(round_)
-    response = Response.objects.create(
-        round=round_, invitation=invitation, stakeholder_group=invitation.stakeholder_group, submitted_at=timezone.now()
-    )
+    add_respondents(round_, "Family", [1, 2, 3, 4, 4])
     key_action = round_.rubrics.get().key_actions.get(position=1)
-    Rating.objects.create(response=response, key_action=key_action, evidence="thinking")
+    rating = Rating.objects.filter(key_action=key_action).order_by("pk").first()
+    Rating.objects.filter(pk=rating.pk).update(level=None, not_sure=False, evidence="thinking")
     first = results_as_json(round_results(round=round_))["rubrics"][0]["key_actions"][0]
-    assert (first["n"], first["not_sure"]) == (0, 0)
+    assert (first["n"], first["not_sure"], first["counts"]) == (4, 0, [0, 1, 1, 2])
 
 
 @pytest.mark.parametrize("respondents", [10, 1000])
@@ -153,15 +161,22 @@ def test_query_count_does_not_grow_with_respondents(round_, respondents, django_
     per_group = respondents // 2
     add_respondents(round_, "Family", [1 + i % 4 for i in range(per_group)])
     add_respondents(round_, "Educator", [1 + i % 3 for i in range(respondents - per_group)])
-    # 1 rubrics, 2 levels, 3 key actions, 4 respondents per group, 5 grouped rating counts,
-    # 6 invitations, 7 current consensus
-    with django_assert_num_queries(7):
+    # Making the release: 1 no current release, 2 the round's lock, 3 its current release again, 4 the
+    # responses' digests, 5 the releases shown before, 6 the grouped rating counts, 7 the new release,
+    # 8 its members, 9 its comments; then recording it as shown: 10 the lock again, 11 the update;
+    # and each of the two atomic blocks opens and releases a savepoint.
+    with django_assert_num_queries(15):
+        release_to_show(round=round_)
+    # Reading it: 1 the current release, 2–4 rubrics, levels and key actions, 5 who submitted,
+    # 6 invitations, 7 current consensus, 8 the groups' names
+    with django_assert_num_queries(8):
         results = round_results(round=round_)
     assert results.submitted == respondents
+    assert results.release is not None and results.release.respondents == respondents
 
 
 def test_comments_are_counted_with_or_without_a_level(round_):
-    add_respondents(round_, "Family", [1, None, 3])  # key action 1: level 1, "Not sure", level 3
+    add_respondents(round_, "Family", [1, None, 3, 4, 4])  # key action 1: level 1, "Not sure", level 3, 4, 4
     first = round_.rubrics.get().key_actions.get(position=1)
     ratings = list(Rating.objects.filter(key_action=first).order_by("pk"))
     Rating.objects.filter(pk=ratings[0].pk).update(evidence="Rated and commented")
@@ -169,4 +184,5 @@ def test_comments_are_counted_with_or_without_a_level(round_):
     Rating.objects.filter(pk=ratings[2].pk).update(level=None, evidence="Comment alone")  # not a rating any more
     results = round_results(round=round_)
     assert results.comments == {first.pk: 3}
-    assert results.rubrics[0].key_actions[0].stats.counts == (1, 0, 0, 0)
+    stats = results.rubrics[0].key_actions[0].stats
+    assert stats is not None and stats.counts == (1, 0, 0, 2)

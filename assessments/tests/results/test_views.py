@@ -34,7 +34,8 @@ def test_results_json_is_the_spec_shape_of_round_results(client, facilitator, cl
     assert response["Content-Type"] == "application/json"
     data = json.loads(response.content)
     assert data == results_as_json(round_results(round=closed))
-    assert set(data) == {"round", "rubrics"}
+    assert set(data) == {"round", "release", "rubrics"}
+    assert data["release"]["respondents"] == data["round"]["submitted"] == 21 and data["release"]["waiting"] == 0
     assert set(data["round"]) == {"id", "name", "team", "status", "threshold", "invited", "submitted"}
     (rubric,) = data["rubrics"]
     assert set(rubric) == {"slug", "title", "key_actions"}
@@ -236,7 +237,8 @@ def test_no_responses_shows_empty_states(client, facilitator, org):
     round_ = cae_round(org)
     client.force_login(facilitator)
     html = client.get(url("results", round_)).content.decode()
-    assert "No ratings yet" in html and "No submitted responses yet." in html
+    assert "Figures appear once 5 people have submitted: 5 more responses are needed." in html
+    assert "results-table" not in html  # no figure at all, not even zeros
     assert_page_rules(html)
 
 
@@ -256,23 +258,18 @@ def test_the_page_and_the_json_cost_the_same_queries_whatever_the_size(
     add_respondents(round_, "Educator", [1 + i % 3 for i in range(respondents - per_group)])
     Rating.objects.filter(response__round=round_, key_action__position=2).update(evidence="same words")
     client.force_login(facilitator)
-    client.get(url("results", round_))  # warm the session
-    cache.clear()  # the closed round's figures are computed once, then read from the cache
+    client.get(url("results", round_))  # warm the session, and make the round's release
+    cache.clear()  # the release is in the database: a flushed cache changes nothing
     # 1 session, 2 user, 3 SAVEPOINT (ATOMIC_REQUESTS), 4 the round, 5 the person's roles;
-    # 6 the round's fingerprint, 7 its organization's groups (the cache key: nothing cached yet);
-    # round_results: 8 rubrics, 9 levels, 10 key actions, 11 respondents per group, 12 grouped rating (and
-    # comment) counts, 13 invitations, 14 current consensus;
-    # 15 consensus history, 16 open steps of earlier rounds;
-    # base.html's menu: 17 the person's organizations, 18–19 the current organization and roles there;
-    # 20 RELEASE SAVEPOINT
-    with django_assert_num_queries(20):
+    # round_results: 6 the release, 7 rubrics, 8 levels, 9 key actions, 10 who submitted, 11 invitations,
+    # 12 current consensus, 13 the groups' names;
+    # 14 consensus history, 15 open steps of earlier rounds;
+    # base.html's menu: 16 the person's organizations, 17–18 the current organization and roles there;
+    # 19 RELEASE SAVEPOINT
+    with django_assert_num_queries(19):
         response = client.get(url("results", round_))
     assert response.status_code == 200
-    # Again: 6–7 find the figures in the cache, so 8–14 are not needed.
-    with django_assert_num_queries(13):
-        response = client.get(url("results", round_))
-    assert response.status_code == 200
-    # 1 session, 2 user, 3 SAVEPOINT, 4 the round, 5 roles, 6–7 the cache key (figures cached), 8 RELEASE SAVEPOINT
-    with django_assert_num_queries(8):
+    # 1 session, 2 user, 3 SAVEPOINT, 4 the round, 5 roles, 6–13 round_results, 14 RELEASE SAVEPOINT
+    with django_assert_num_queries(14):
         response = client.get(url("results_json", round_))
     assert json.loads(response.content)["round"]["submitted"] == respondents

@@ -1,0 +1,315 @@
+"""Releases (SPEC §5.1): what every output of a round shows, made, kept and
+replaced here, under the round's row lock, by the rules of `disclosure`.
+
+Reading a release costs one query while the round's `results_revision` has
+not moved since the release was last compared with the responses. Every
+service that can change what a release would hold moves it in the same
+transaction (`results_changed`): a submission, a revision after submitting
+(`rating`'s slow path), a paper form, a withdrawal. Only then are the
+responses compared again (digests in one query), and a new release made
+when the rules allow.
+
+`figures` holds, as JSON (ids as strings):
+- `"groups"`: group id → {"respondents", "private", "hidden": "" or a `Withheld`};
+- `"team"`: key action id → {level id or "not_sure": count};
+- `"by_group"`: group id → key action id → the same, for groups not hidden only;
+- `"comments"`: key action id → how many comments the release holds (their
+  texts are its `ReleaseComment` rows)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils import timezone
+
+from assessments.models import Rating, Release, ReleaseComment, ReleaseMember, Response, Round, RoundStatus
+
+from .disclosure import Answerer, Earlier, Snapshot, Withheld, differing, hidden_groups, release_withheld
+
+
+class ContentHash(Func):
+    """A 52-bit integer hash of a text, the same on both databases: the first
+    13 hex digits of its MD5 (PostgreSQL's md5; on SQLite the function that
+    `assessments.apps` registers). Summed over a response's answers, it is a
+    digest that no order of rows changes, and 52 bits leave room for the sum
+    in a bigint."""
+
+    function = "convening_hash52"
+    arity = 1
+    output_field = BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "('x' || substr(md5(%(expressions)s), 1, 13))::bit(52)::bigint"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def results_changed(*, round_id: int) -> None:
+    """Called by every write that can change a release's contents, inside its
+    transaction: the row lock it takes also waits for a release being made."""
+    Round.objects.filter(pk=round_id).update(results_revision=F("results_revision") + 1)
+
+
+def counted_responses(round: Round) -> QuerySet[Response]:
+    """The responses the figures count: submitted, and not withdrawn (a
+    revoked invitation withdraws its response; paper forms have none)."""
+    return Response.objects.filter(round=round, submitted_at__isnull=False).filter(
+        Q(invitation__isnull=True) | Q(invitation__revoked_at__isnull=True)
+    )
+
+
+def _counted_ratings(round: Round) -> QuerySet[Rating]:
+    return Rating.objects.filter(response__in=counted_responses(round).values("pk"))
+
+
+def _contributes(prefix: str = "") -> Q:
+    """Ratings that count for something: a level, "Not sure" or a comment."""
+    return Q(**{f"{prefix}level__isnull": False}) | Q(**{f"{prefix}not_sure": True}) | ~Q(**{f"{prefix}evidence": ""})
+
+
+def _with_digest(responses: QuerySet[Response], *fields: str) -> QuerySet:
+    """`fields` of the responses, then the digest of their answers."""
+    text = Concat(
+        Cast("ratings__key_action_id", CharField()),
+        Value(":"),
+        Coalesce(Cast("ratings__level_id", CharField()), Value("")),
+        Value(":"),
+        Cast("ratings__not_sure", CharField()),
+        Value(":"),
+        "ratings__evidence",
+        output_field=CharField(),
+    )
+    digest = Coalesce(Sum(ContentHash(text), filter=_contributes("ratings__")), 0)
+    return responses.annotate(digest=digest).values_list(*fields, "digest").order_by()
+
+
+def live_snapshot(*, round: Round) -> dict[int, Answerer]:
+    """Every counted response with its group, whether it was answered online,
+    and the digest of its answers (one query)."""
+    rows = _with_digest(counted_responses(round), "pk", "stakeholder_group_id", "invitation_id")
+    return {
+        pk: Answerer(group=group, private=invitation is not None, digest=int(digest))
+        for pk, group, invitation, digest in rows
+    }
+
+
+def response_digests(*, response_ids: Sequence[int]) -> dict[int, int]:
+    """The digests of these responses as they are now, withdrawn or not (one query)."""
+    rows = _with_digest(Response.objects.filter(pk__in=response_ids), "pk")
+    return {pk: int(digest) for pk, digest in rows}
+
+
+def _snapshot(members) -> dict[int, Answerer]:
+    return {
+        member.response_id: Answerer(group=member.group_id, private=member.private, digest=member.digest)
+        for member in members
+    }
+
+
+def _shown_releases(round: Round) -> list[tuple[Release, dict[int, Answerer]]]:
+    """The releases already shown, each with its members (two queries)."""
+    releases = list(Release.objects.filter(round=round, shown_at__isnull=False).order_by("pk"))
+    members: dict[int, list[ReleaseMember]] = defaultdict(list)
+    for member in ReleaseMember.objects.filter(release__in=[release.pk for release in releases]).order_by():
+        members[member.release_id].append(member)
+    return [(release, _snapshot(members[release.pk])) for release in releases]
+
+
+def _earlier(release: Release, members: Snapshot) -> Earlier:
+    if release.groups_shown_at is None:
+        return Earlier(members=members, hidden_groups=None)
+    hidden = frozenset(int(group) for group, entry in release.figures["groups"].items() if entry["hidden"])
+    return Earlier(members=members, hidden_groups=hidden)
+
+
+def _cell_key(level_id: int | None) -> str:
+    return "not_sure" if level_id is None else str(level_id)
+
+
+def _figures(round: Round, live: Snapshot, hidden: dict[int, Withheld]) -> dict:
+    groups: dict[str, dict] = {}
+    for answerer in live.values():
+        entry = groups.setdefault(str(answerer.group), {"respondents": 0, "private": 0, "hidden": ""})
+        entry["respondents"] += 1
+        entry["private"] += answerer.private
+    for group, reason in hidden.items():
+        groups[str(group)]["hidden"] = str(reason)
+    team: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_group: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    comments: dict[str, int] = defaultdict(int)
+    rows = (
+        _counted_ratings(round)
+        .filter(_contributes())
+        .values("key_action_id", "response__stakeholder_group_id", "level_id", "not_sure")
+        .annotate(count=Count("pk"), comments=Count("pk", filter=~Q(evidence="")))
+        .order_by()
+    )
+    for row in rows:
+        key_action, group = str(row["key_action_id"]), row["response__stakeholder_group_id"]
+        if row["level_id"] is not None or row["not_sure"]:
+            cell = _cell_key(row["level_id"])
+            team[key_action][cell] += row["count"]
+            if group not in hidden:
+                by_group[str(group)][key_action][cell] = row["count"]
+        if row["comments"]:
+            comments[key_action] += row["comments"]
+    return {"groups": groups, "team": team, "by_group": by_group, "comments": comments}
+
+
+def _insert_select(model, columns: list[str], rows: QuerySet) -> None:
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) {sql}", params)  # noqa: S608
+
+
+def _release_make(round: Round, live: Snapshot, shown: Sequence[Earlier], revision: int) -> Release:
+    hidden = hidden_groups(live, shown=shown, k=round.threshold)
+    private = sum(answerer.private for answerer in live.values())
+    release = Release.objects.create(
+        round=round,
+        made_at=timezone.now(),
+        respondents=len(live),
+        private=private,
+        figures=_figures(round, live, hidden),
+        checked_revision=revision,
+    )
+    # The members and comments go in by INSERT … SELECT under the same lock
+    # (nothing they read can change meanwhile): a fixed number of statements,
+    # and no row travels through Python.
+    member_rows = _with_digest(
+        counted_responses(round).annotate(
+            release_ref=Value(release.pk, output_field=BigIntegerField()),
+            response_ref=F("pk"),
+            group_ref=F("stakeholder_group_id"),
+            private_ref=ExpressionWrapper(Q(invitation__isnull=False), output_field=BooleanField()),
+        ),
+        "release_ref",
+        "response_ref",
+        "group_ref",
+        "private_ref",
+    )
+    _insert_select(ReleaseMember, ["release_id", "response_id", "group_id", "private", "digest"], member_rows)
+    comment_rows = (
+        _counted_ratings(round)
+        .exclude(evidence="")
+        .annotate(release_ref=Value(release.pk, output_field=BigIntegerField()), key_action_ref=F("key_action_id"))
+        .values_list("release_ref", "key_action_ref", "evidence")
+        .order_by()
+    )
+    _insert_select(ReleaseComment, ["release_id", "key_action_id", "text"], comment_rows)
+    return release
+
+
+@transaction.atomic
+def round_release_refresh(*, round: Round) -> Release | None:
+    """The round's current release, made anew first when the rules allow and
+    the responses differ from it: under the round's row lock, so concurrent
+    requests make one release, and no write that changes the figures runs
+    half-way through. None while the rules allow no release yet."""
+    revision = Round.objects.select_for_update().values_list("results_revision", flat=True).get(pk=round.pk)
+    round.results_revision = revision
+    current = Release.objects.filter(round=round, is_current=True).first()
+    if current is not None and current.checked_revision == revision:
+        return current
+    live = live_snapshot(round=round)
+    shown_releases = _shown_releases(round)
+    current_members: Snapshot = {}
+    if current is not None:
+        shown_members = {release.pk: members for release, members in shown_releases}
+        current_members = shown_members.get(current.pk) or _snapshot(current.members.all())
+    changes = differing(current_members, live)
+    shown = [_earlier(release, members) for release, members in shown_releases]
+    if changes and release_withheld(live, shown=shown, k=round.threshold) is None:
+        if current is not None:
+            if current.shown_at is None:
+                current.delete()
+            else:
+                Release.objects.filter(pk=current.pk).update(is_current=False)
+        return _release_make(round, live, shown, revision)
+    if current is not None:
+        Release.objects.filter(pk=current.pk).update(checked_revision=revision, waiting=len(changes))
+        current.checked_revision, current.waiting = revision, len(changes)
+    else:
+        Round.objects.filter(pk=round.pk).update(results_withheld_revision=revision)
+        round.results_withheld_revision = revision
+    return current
+
+
+def _is_fresh(round: Round, release: Release | None) -> bool:
+    """Whether `release` (None: no release) is still what the round's responses allow."""
+    if release is None:
+        return round.results_withheld_revision == round.results_revision
+    return release.checked_revision == round.results_revision
+
+
+def current_release(*, round: Round) -> Release | None:
+    """The release every output reads: one query while nothing changed."""
+    current = Release.objects.filter(round=round, is_current=True).first()
+    if _is_fresh(round, current):
+        return current
+    return round_release_refresh(round=round)
+
+
+def release_mark_shown(*, release: Release, groups: bool, now: datetime | None = None) -> bool:
+    """Records that `release` (and, with `groups`, its groups' figures) is
+    being shown, under the round's lock so that it cannot be replaced
+    unseen meanwhile. False when it was replaced first: read again."""
+    fields: dict[str, object] = {}
+    now = now or timezone.now()
+    if release.shown_at is None:
+        fields["shown_at"] = now
+    if groups and release.groups_shown_at is None:
+        fields["groups_shown_at"] = now
+    if not fields:
+        return True
+    with transaction.atomic():
+        Round.objects.select_for_update().filter(pk=release.round_id).values_list("pk", flat=True).get()
+        if not Release.objects.filter(pk=release.pk, is_current=True).update(**fields):
+            return False
+    for name, value in fields.items():
+        setattr(release, name, value)
+    return True
+
+
+def release_to_show(*, round: Round, groups: bool | None = None) -> Release | None:
+    """The current release, recorded as shown (with its groups, by default
+    once the round has closed) before anyone reads it."""
+    groups = round.status == RoundStatus.CLOSED if groups is None else groups
+    release = current_release(round=round)
+    while release is not None and not release_mark_shown(release=release, groups=groups):
+        release = round_release_refresh(round=round)
+    return release
+
+
+def releases_to_show(*, rounds: Sequence[Round]) -> dict[int, Release]:
+    """Round id → the current release of each round that has one, recorded
+    as shown, for the team figures of many rounds (history, overview): one
+    query while none of them changed or was first shown."""
+    current = {
+        release.round_id: release
+        for release in Release.objects.filter(round__in=[round_.pk for round_ in rounds], is_current=True)
+    }
+    releases = {}
+    for round_ in rounds:
+        release = current.get(round_.pk)
+        if not _is_fresh(round_, release) or (release is not None and release.shown_at is None):
+            release = release_to_show(round=round_, groups=False)
+        if release is not None:
+            releases[round_.pk] = release
+    return releases
