@@ -306,6 +306,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Error tracking, only when a DSN is given. No personal data is sent (no user, cookies or client address).
 SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE is a share of requests, from 0 to 1")
 if SENTRY_DSN:
     import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration
@@ -317,7 +320,7 @@ if SENTRY_DSN:
         dsn=SENTRY_DSN,
         environment=env("SENTRY_ENVIRONMENT", default="production"),
         # Errors only unless asked: performance tracing sends a sample of every request.
-        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
         send_default_pii=False,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         before_send=sentry_before_send,

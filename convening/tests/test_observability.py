@@ -241,6 +241,18 @@ def test_error_tracking_is_on_with_a_dsn_and_sends_no_personal_data():
     ] == ("staging")
 
 
+@pytest.mark.parametrize("rate", ["5", "-0.1"])
+def test_a_traces_sample_rate_outside_0_to_1_is_refused_at_start(rate):
+    result = run_django(
+        "import django; django.setup()",
+        **PRODUCTION,
+        SENTRY_DSN="https://public@sentry.example.org/42",
+        SENTRY_TRACES_SAMPLE_RATE=rate,
+    )
+    assert result.returncode != 0
+    assert "SENTRY_TRACES_SAMPLE_RATE is a share of requests, from 0 to 1" in result.stderr
+
+
 def test_an_error_report_masks_link_tokens():
     event = {
         "request": {"url": "https://convening.example.org/r/Secret-Token_1/?x=1", "method": "GET"},
