@@ -59,7 +59,7 @@ def test_the_mail_is_in_the_language_of_the_request(client, django_capture_on_co
     UserFactory(email="ana@example.org")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("password_reset"), {"email": "ana@example.org"}, HTTP_ACCEPT_LANGUAGE="es")
-    assert mail.outbox[0].subject != "Reset your Convening password"
+    assert mail.outbox[0].subject == "Restablezca su contraseña de Convening"
 
 
 def test_a_redelivered_task_sends_nothing_twice(settings):
