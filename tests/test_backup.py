@@ -218,7 +218,24 @@ def test_a_bad_number_of_days_is_refused_before_anything_is_written(source, tmp_
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_failed_dump_leaves_no_backup(databases, tmp_path):
+def test_a_backup_of_an_unreachable_database_leaves_no_file(databases, tmp_path):
     result = script("backup.sh", PGDATABASE=databases("never_created"), BACKUP_DIR=str(tmp_path))
     assert result.returncode != 0
-    assert [path.name for path in tmp_path.iterdir()] == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dump_that_fails_half_way_leaves_no_file(source, tmp_path):
+    """pg_dump dying after it began writing (a full disk, a lost connection)."""
+    programs = tmp_path / "bin"
+    programs.mkdir()
+    (programs / "pg_dump").write_text(
+        '#!/bin/sh\nfor arg; do case $arg in --file=*) echo half > "${arg#--file=}" ;; esac; done\nexit 1\n'
+    )
+    (programs / "pg_dump").chmod(0o755)
+    backups = tmp_path / "backups"
+    result = script(
+        "backup.sh", PGDATABASE=source, BACKUP_DIR=str(backups), PATH=f"{programs}{os.pathsep}{os.environ['PATH']}"
+    )
+    assert result.returncode == 1
+    assert "pg_dump did not finish" in result.stderr
+    assert list(backups.iterdir()) == []

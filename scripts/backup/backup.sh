@@ -15,6 +15,9 @@ name="$dir/convening-$(date -u +%Y%m%dT%H%M%SZ)"
 case $keep_days in '' | *[!0-9]*) echo "BACKUP_KEEP_DAYS must be a whole number of days, not '$keep_days'" >&2; exit 2 ;; esac
 mkdir -p "$dir"
 
+# Whatever stopped a run half-way, it leaves no file behind; a whole backup has been renamed by then.
+trap 'rm -f "$name.dump.partial" "$name.counts.partial" "$name.dumped"' EXIT
+
 # The dump and the counts are taken in one snapshot (pg_dump joins this session's exported one), so rows written
 # meanwhile are in neither and the counts are exactly the dump's. Written under .partial names first: a
 # backup that failed half-way is never taken for a whole one.
@@ -32,11 +35,9 @@ COMMIT;
 SQL
 
 if [ ! -e "$name.dumped" ]; then
-    rm -f "$name.dump.partial" "$name.counts.partial"
     echo "backup failed: pg_dump did not finish" >&2
     exit 1
 fi
-rm "$name.dumped"
 mv "$name.counts.partial" "$name.counts"
 mv "$name.dump.partial" "$name.dump"
 echo "backup written: $name.dump ($(wc -l <"$name.counts") tables)"
