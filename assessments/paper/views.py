@@ -20,6 +20,7 @@ from convening.web import AuthenticatedHttpRequest
 
 from . import checks, parsing, services
 from .forms import PaperResponseForm, PaperUploadForm
+from .selectors import groups_kept_hidden_by_paper
 
 
 def _refusal(round_) -> str:
@@ -63,6 +64,7 @@ def paper_entry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "round": round_,
         "form": form,
         "refusal": refusal,
+        "kept_hidden": groups_kept_hidden_by_paper(round=round_),
         "sections": form.sections(),
         "editable": True,
         "evidence_max_length": EVIDENCE_MAX_LENGTH,
@@ -100,6 +102,7 @@ def paper_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "round": round_,
         "form": form,
         "refusal": refusal,
+        "kept_hidden": groups_kept_hidden_by_paper(round=round_),
         "rubrics": rubrics_to_rate(round=round_),
         "groups": stakeholder_groups_for(organization=round_.organization),
         "columns": parsing.COLUMNS,

@@ -82,18 +82,40 @@ def _tally_changes(changes: Sequence[tuple[Answerer | None, Answerer | None]]) -
     return Tally(total=len(changes), private=sum(_private(change) for change in changes))
 
 
-def _touching(changes, groups: frozenset[int] | set[int]):
-    """The changes of respondents who were or are in one of `groups`."""
-    return [
-        change for change in changes if any(answerer is not None and answerer.group in groups for answerer in change)
-    ]
+# A figure as the respondents it aggregates, each with what they contributed.
+Cell = frozenset[tuple[int, Answerer]]
+
+
+def _cells(members: Snapshot, hidden: Iterable[int] | None) -> list[Cell]:
+    """Every figure an observer reads of one release: the team's, and once
+    its groups are shown, each shown group's and the hidden groups' together
+    (the team minus the shown groups)."""
+    team: Cell = frozenset(members.items())
+    if hidden is None:
+        return [team]
+    hidden = set(hidden)
+    groups = {answerer.group for answerer in members.values()}
+    shown = [frozenset(item for item in team if item[1].group == group) for group in groups - hidden]
+    return [team, *shown, frozenset(item for item in team if item[1].group in hidden)]
+
+
+def _isolates(first: Cell, second: Cell, k: int) -> bool:
+    """Whether subtracting one figure from the other leaves the answers of 1
+    to k − 1 private respondents (paper ones are known to the observer)."""
+    private = {pk for pk, answerer in first ^ second if answerer.private}
+    return 0 < len(private) < k
+
+
+def _known(shown: Sequence[Earlier]) -> list[Cell]:
+    return [frozenset(), *(cell for earlier in shown for cell in _cells(earlier.members, earlier.hidden_groups))]
 
 
 def release_withheld(live: Snapshot, *, shown: Sequence[Earlier], k: int) -> Withheld | None:
     """Why no release of `live` may be made now, or None when one may: the
-    team holds at least k respondents, 0 or at least k of them private, and
+    team holds at least k respondents, 0 or at least k of them private;
     against every release already shown 0 or at least k respondents differ
-    (0 or at least k of them private)."""
+    (0 or at least k of them private); and the team's figure, subtracted
+    from any figure already shown, leaves 0 or at least k private respondents."""
     team = tally(live.values())
     if team.total < k:
         return Withheld.FEW
@@ -101,19 +123,22 @@ def release_withheld(live: Snapshot, *, shown: Sequence[Earlier], k: int) -> Wit
         return Withheld.PRIVATE
     if any(_tally_changes(differing(earlier.members, live)).is_small(k) for earlier in shown):
         return Withheld.CHANGES
+    figure: Cell = frozenset(live.items())
+    if any(_isolates(figure, cell, k) for cell in _known(shown)):
+        return Withheld.CHANGES
     return None
 
 
 def hidden_groups(live: Snapshot, *, shown: Sequence[Earlier], k: int) -> dict[int, Withheld]:
     """The groups a release of `live` hides, with why. A group is hidden
     when it holds fewer than k respondents, or 1 to k − 1 private ones, or
-    when 1 to k − 1 of its respondents (or of its private ones) differ from
-    a release whose groups were shown. Then the hidden groups together must
-    hold 0 or at least k respondents (and private ones), and against each
-    such release the respondents of its hidden groups and of these together
-    must differ by 0 or at least k: else the smallest shown group is hidden
-    too, until that holds (at worst every group is hidden, and the team's
-    own rule covers the rest)."""
+    when its figure, subtracted from any figure already shown, leaves 1 to
+    k − 1 private respondents. Then the hidden groups together must hold 0
+    or at least k respondents, and no two of the release's own figures, nor
+    one of them and one already shown, may differ by 1 to k − 1 private
+    respondents: else the smallest shown group is hidden too, until that
+    holds (at worst every group is hidden, and the team's own rule covers
+    the rest)."""
     members: dict[int, list[Answerer]] = {}
     for answerer in live.values():
         members.setdefault(answerer.group, []).append(answerer)
@@ -124,24 +149,18 @@ def hidden_groups(live: Snapshot, *, shown: Sequence[Earlier], k: int) -> dict[i
             hidden[group] = Withheld.FEW
         elif count.is_small(k):
             hidden[group] = Withheld.PRIVATE
-    compared = [
-        (earlier.hidden_groups, differing(earlier.members, live))
-        for earlier in shown
-        if earlier.hidden_groups is not None
-    ]
-    for _earlier_hidden, changes in compared:
-        for group in members:
-            if group not in hidden and _tally_changes(_touching(changes, {group})).is_small(k):
-                hidden[group] = Withheld.CHANGES
+    known = _known(shown)
+    team: Cell = frozenset(live.items())
+    for group in members:
+        figure = frozenset(item for item in team if item[1].group == group)
+        if group not in hidden and any(_isolates(figure, cell, k) for cell in known):
+            hidden[group] = Withheld.CHANGES
 
     def holds() -> bool:
-        together = tally(answerer for group in hidden for answerer in members[group])
-        if together.is_small(k):
+        if tally(answerer for group in hidden for answerer in members[group]).is_small(k):
             return False
-        return not any(
-            _tally_changes(_touching(changes, earlier_hidden | set(hidden))).is_small(k)
-            for earlier_hidden, changes in compared
-        )
+        cells = _cells(live, hidden)
+        return not any(_isolates(first, second, k) for first in cells for second in [*cells, *known])
 
     while not holds():
         shown_groups = sorted((len(answerers), group) for group, answerers in members.items() if group not in hidden)
