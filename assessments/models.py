@@ -100,7 +100,8 @@ class RoundRubric(models.Model):
 class Invitation(models.Model):
     """A person's place in a round, with their personal link.
 
-    The link's token is HMAC(SECRET_KEY, id + a random 128-bit nonce) and only
+    The link's token is salted_hmac(SECRET_KEY, id + a random 128-bit nonce)
+    (`invitations.tokens`, which also accepts SECRET_KEY_FALLBACKS) and only
     its SHA-256 hash is stored: the database alone yields no working link, yet
     every e-mail (invitation, reminders) can carry the same link without the
     token ever being stored or passed through the broker. A new nonce makes a
