@@ -150,6 +150,7 @@ ROUND = (
     "organization_id",
     "team_id",
     "results_revealed",
+    "results_revision",
 )
 ROUND_RUBRIC = ("id", "position", "round_id", "rubric_id")
 INVITATION = ("id", "token_nonce", "token_hash", "created_at", "stakeholder_group_id", "user_id", "round_id")
@@ -291,6 +292,7 @@ class _Organization:
                 self.org_id,
                 team_id,
                 False,
+                0,
             ],
         )
         for position, rubric in enumerate(self.rubrics, start=1):

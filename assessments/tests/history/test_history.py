@@ -194,3 +194,21 @@ def test_the_number_of_queries_does_not_grow_with_the_rounds(client, lead, org):
         assert response.content.decode().count('role="img"') == 9
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("respondents", [10, 1000])
+def test_history_and_overview_cost_the_same_queries_whatever_the_respondents(client, lead, org, respondents):
+    """Read from the rounds' releases, once made: 10 or 1,000 respondents a round take the same queries."""
+    client.force_login(lead)
+    team = TeamFactory(organization=org)
+    for index in range(2):
+        round_ = closed_round(team, closed_at=JAN + timedelta(days=index))
+        respond(round_, "Family", [{1: 1 + index, 2: 2}, {1: 3, 3: 4}], times=respondents // 2)
+    counts = []
+    for address in (_url(team), reverse("assessments:overview")):
+        client.get(address)  # the first reading makes each round's release
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(address).status_code == 200
+        counts.append(len(queries))
+    # The same at 10 and at 1,000: history 15 (see the test above), overview 14.
+    assert counts == [15, 14]
