@@ -306,7 +306,8 @@ def releases_to_show(*, rounds: Sequence[Round]) -> dict[int, Release]:
         for release in Release.objects.filter(round__in=[round_.pk for round_ in rounds], is_current=True)
     }
     releases = {}
-    for round_ in rounds:
+    # In id order: a request may lock several rounds, and every request locks them in the same order.
+    for round_ in sorted(rounds, key=lambda round_: round_.pk):
         release = current.get(round_.pk)
         if not _is_fresh(round_, release) or (release is not None and release.shown_at is None):
             release = release_to_show(round=round_, groups=False)
