@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from convening.tasks import TRANSIENT_MAIL_ERRORS
+from convening.tasks import MAIL_TASK_OPTIONS, TRANSIENT_MAIL_ERRORS
 
 from . import delivery
 
 
 # Named as before the feature packages, so that messages queued before a deployment are still delivered.
 @shared_task(
-    name="assessments.tasks.deliver_message",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    retry_backoff=True,
-    # A retry waits its countdown unacknowledged in the worker: it must stay shorter than the broker's
-    # visibility timeout (settings), or another worker is handed the same task meanwhile.
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=delivery.MESSAGE_MAX_ATTEMPTS - 1,
+    name="assessments.tasks.deliver_message", max_retries=delivery.MESSAGE_MAX_ATTEMPTS - 1, **MAIL_TASK_OPTIONS
 )
 def deliver_message(self, message_id: int) -> bool:
     try:
