@@ -18,6 +18,8 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import connection, transaction
 
 from assessments.invitations import tokens
+from assessments.models import Response
+from assessments.results.releases import answers_digests_refresh
 from convening.models import DEFAULT_STAKEHOLDER_GROUPS, Organization
 from rubrics.models import Rubric
 
@@ -165,6 +167,7 @@ RESPONSE = (
     "invitation_id",
     "stakeholder_group_id",
     "round_id",
+    "answers_digest",
 )
 RATING = (
     "id",
@@ -336,6 +339,7 @@ class _Organization:
                 invitation_id,
                 group_id,
                 round_id,
+                0,  # taken once the answers are written
             ],
         )
         # Groups see the team a little differently (families lower, administrators higher).
@@ -440,6 +444,9 @@ def generate(profile: Profile, *, seed: int, progress: Callable[[str], None]) ->
                 _survey(organization, profile)
             count = writer.flush(cursor)
             ids.sync_sequences()
+            # What the services keep for each response they write (results.releases).
+            submitted = Response.objects.filter(round__organization_id=organization.org_id, submitted_at__isnull=False)
+            answers_digests_refresh(responses=submitted)
         written += count
         progress(f"{name}: {count:,} rows")
     with connection.cursor() as cursor:

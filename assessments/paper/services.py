@@ -122,5 +122,5 @@ def _paper_responses_save(
             )
             % {"codes": ", ".join(sorted(taken))}
         ) from None
-    results_changed(round_id=round.pk)
+    results_changed(round_id=round.pk, response_ids=[response.pk for response in responses])
     return responses

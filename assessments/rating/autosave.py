@@ -94,7 +94,7 @@ def _upsert_sql(
     # actions, and the caller adds this one. (SQLite's RETURNING knows no
     # table alias, and misjudged a CASE on the written row's columns.)
     # A submitted response is written only when `revising`: through
-    # `answer_save`, which first moves the round's results revision in the
+    # `answer_save`, which then moves the round's results revision in the
     # same transaction (what a release holds may change).
     table = Rating._meta.db_table
     submitted = "" if revising else "AND s.submitted_at IS NULL"

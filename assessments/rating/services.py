@@ -83,13 +83,12 @@ def _check_not_stale(response: Response, change: AnswerChange) -> None:
     _check_stored_version(stored, change)
 
 
-def _revising(response: Response) -> bool:
-    """Whether a change revises submitted answers; if so, the round's results
-    revision moves first, in the caller's transaction (see results.releases)."""
-    if response.submitted_at is None:
-        return False
-    results_changed(round_id=response.round_id)
-    return True
+def _revised(response: Response) -> None:
+    """After a change to submitted answers, in the same transaction: the
+    round's results revision moves and the response's digest is taken again
+    (see results.releases)."""
+    if response.submitted_at is not None:
+        results_changed(round_id=response.round_id, response_ids=[response.pk])
 
 
 @transaction.atomic
@@ -106,13 +105,14 @@ def answer_save(*, invitation: Invitation, change: AnswerChange) -> Saved:
     _check_change_fits_round(invitation, change)
     response = response_for(invitation=invitation)  # a first answer, or a revision after submitting
     _check_not_stale(response, change)
-    revising = _revising(response)
+    revising = response.submitted_at is not None
     saved = rating_upsert(participant=participant, round_id=invitation.round_id, change=change, revising=revising)
     if saved is None:
         # Every rule held a moment ago: the round closed, the link was revoked
         # or replaced, or another window wrote first.
         _check_not_stale(response, change)
         raise StateConflict(_("This round is not open for ratings."))
+    _revised(response)
     return saved
 
 
@@ -167,7 +167,7 @@ def answers_save(*, invitation: Invitation, changes: Sequence[AnswerChange]) -> 
     if errors:
         raise AnswersRefused(errors)
     participant = Participant(invitation_id=invitation.pk, token_hash=invitation.token_hash)
-    revising = _revising(response)
+    revising = response.submitted_at is not None
     for change in cleaned:
         if (
             rating_upsert(participant=participant, round_id=invitation.round_id, change=change, revising=revising)
@@ -176,6 +176,7 @@ def answers_save(*, invitation: Invitation, changes: Sequence[AnswerChange]) -> 
             # Written elsewhere since the versions were read a moment ago.
             transaction.set_rollback(True)
             raise AnswersRefused({change.key_action_id: _("This answer was changed elsewhere just now. Try again.")})
+    _revised(response)
     return len(cleaned)
 
 
@@ -204,6 +205,6 @@ def response_submit(*, invitation: Invitation, now: datetime | None = None) -> R
         submitted_at=now or timezone.now()
     ):
         raise StateConflict(_("Your ratings were already submitted. You can still revise them until the round closes."))
-    results_changed(round_id=response.round_id)
+    results_changed(round_id=response.round_id, response_ids=[response.pk])
     response.refresh_from_db()
     return response

@@ -1,7 +1,7 @@
 """SPEC §5.1 as pure rules: when a new release may be made, and which
 stakeholder groups it must hide, given who answered what now and in the
 releases already shown. No database here: `releases` feeds these functions
-and stores what they decide, and the property test drives them directly.
+and stores what they decide.
 
 A respondent is a response id with an `Answerer`: their group, whether they
 answered privately (online) or on paper, and a digest of everything they
@@ -11,10 +11,16 @@ respondent who is in one and not the other, or whose answerer changed.
 The rule behind every check: whatever an observer subtracts (one release
 from another, shown groups from the team, either release's hidden groups
 together), the respondents who differ number 0 or at least k, and so do the
-private ones among them (paper forms are known to whoever typed them)."""
+private ones among them (paper forms are known to whoever typed them).
+
+Figures are compared by counting, not by set operations on their members:
+two snapshots are paired once (how many respondents of each kind they
+hold), and every comparison of their figures is arithmetic on those counts,
+so a round of 20,000 costs one pass per release already shown."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -82,32 +88,74 @@ def _tally_changes(changes: Sequence[tuple[Answerer | None, Answerer | None]]) -
     return Tally(total=len(changes), private=sum(_private(change) for change in changes))
 
 
-# A figure as the respondents it aggregates, each with what they contributed.
-Cell = frozenset[tuple[int, Answerer]]
+# A figure of one snapshot: the respondents of these groups (None: the whole team).
+Figure = frozenset[int] | None
+
+# How one respondent stands in two snapshots: group and privacy in the first
+# and in the second (None, False where absent), and whether they are the same
+# answerer in both.
+Kind = tuple[int | None, bool, int | None, bool, bool]
 
 
-def _cells(members: Snapshot, hidden: Iterable[int] | None) -> list[Cell]:
+def pairing(first: Snapshot, second: Snapshot) -> Counter[Kind]:
+    """How many respondents of each kind two snapshots hold, which is all
+    that any comparison of their figures needs (one pass over both)."""
+    kinds: Counter[Kind] = Counter()
+    for pk, before in first.items():
+        after = second.get(pk)
+        if after is None:
+            kinds[(before.group, before.private, None, False, False)] += 1
+        else:
+            kinds[(before.group, before.private, after.group, after.private, before == after)] += 1
+    for pk, after in second.items():
+        if pk not in first:
+            kinds[(None, False, after.group, after.private, False)] += 1
+    return kinds
+
+
+def _covers(figure: Figure, group: int | None) -> bool:
+    return group is not None and (figure is None or group in figure)
+
+
+def _isolates(kinds: Counter[Kind], first: Figure, second: Figure, k: int) -> bool:
+    """Whether subtracting a figure of the second snapshot from one of the
+    first leaves the answers of 1 to k − 1 private respondents (paper ones
+    are known to the observer). A respondent the same in both is left when
+    exactly one of the figures covers them; one who changed, when either
+    figure covers them."""
+    private = 0
+    for (group_1, private_1, group_2, private_2, same), count in kinds.items():
+        in_first, in_second = _covers(first, group_1), _covers(second, group_2)
+        left_in_first = private_1 and in_first and not (same and in_second)
+        left_in_second = private_2 and in_second and not (same and in_first)
+        private += count if left_in_first or left_in_second else 0
+    return 0 < private < k
+
+
+def _figures(members: Snapshot, hidden: Iterable[int] | None) -> list[Figure]:
     """Every figure an observer reads of one release: the team's, and once
     its groups are shown, each shown group's and the hidden groups' together
     (the team minus the shown groups)."""
-    team: Cell = frozenset(members.items())
     if hidden is None:
-        return [team]
-    hidden = set(hidden)
+        return [None]
+    hidden = frozenset(hidden)
     groups = {answerer.group for answerer in members.values()}
-    shown = [frozenset(item for item in team if item[1].group == group) for group in groups - hidden]
-    return [team, *shown, frozenset(item for item in team if item[1].group in hidden)]
+    return [None, *(frozenset([group]) for group in groups - hidden), hidden]
 
 
-def _isolates(first: Cell, second: Cell, k: int) -> bool:
-    """Whether subtracting one figure from the other leaves the answers of 1
-    to k − 1 private respondents (paper ones are known to the observer)."""
-    private = {pk for pk, answerer in first ^ second if answerer.private}
-    return 0 < len(private) < k
+NOTHING = Earlier(members={}, hidden_groups=None)  # what an observer reads before any release
 
 
-def _known(shown: Sequence[Earlier]) -> list[Cell]:
-    return [frozenset(), *(cell for earlier in shown for cell in _cells(earlier.members, earlier.hidden_groups))]
+def _known(live: Snapshot, shown: Sequence[Earlier]) -> list[tuple[Counter[Kind], list[Figure]]]:
+    """Each release already shown (and nothing at all) paired with `live`, with its figures."""
+    return [
+        (pairing(live, earlier.members), _figures(earlier.members, earlier.hidden_groups))
+        for earlier in [NOTHING, *shown]
+    ]
+
+
+def _isolates_known(known, figure: Figure, k: int) -> bool:
+    return any(_isolates(kinds, figure, other, k) for kinds, others in known for other in others)
 
 
 def release_withheld(live: Snapshot, *, shown: Sequence[Earlier], k: int) -> Withheld | None:
@@ -123,8 +171,7 @@ def release_withheld(live: Snapshot, *, shown: Sequence[Earlier], k: int) -> Wit
         return Withheld.PRIVATE
     if any(_tally_changes(differing(earlier.members, live)).is_small(k) for earlier in shown):
         return Withheld.CHANGES
-    figure: Cell = frozenset(live.items())
-    if any(_isolates(figure, cell, k) for cell in _known(shown)):
+    if _isolates_known(_known(live, shown), None, k):
         return Withheld.CHANGES
     return None
 
@@ -149,18 +196,19 @@ def hidden_groups(live: Snapshot, *, shown: Sequence[Earlier], k: int) -> dict[i
             hidden[group] = Withheld.FEW
         elif count.is_small(k):
             hidden[group] = Withheld.PRIVATE
-    known = _known(shown)
-    team: Cell = frozenset(live.items())
+    known = _known(live, shown)
     for group in members:
-        figure = frozenset(item for item in team if item[1].group == group)
-        if group not in hidden and any(_isolates(figure, cell, k) for cell in known):
+        if group not in hidden and _isolates_known(known, frozenset([group]), k):
             hidden[group] = Withheld.CHANGES
+    itself = pairing(live, live)
 
     def holds() -> bool:
         if tally(answerer for group in hidden for answerer in members[group]).is_small(k):
             return False
-        cells = _cells(live, hidden)
-        return not any(_isolates(first, second, k) for first in cells for second in [*cells, *known])
+        figures = _figures(live, hidden)
+        return not any(_isolates(itself, first, second, k) for first in figures for second in figures) and not any(
+            _isolates_known(known, first, k) for first in figures
+        )
 
     while not holds():
         shown_groups = sorted((len(answerers), group) for group, answerers in members.items() if group not in hidden)

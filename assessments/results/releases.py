@@ -5,9 +5,10 @@ Reading a release costs one query while the round's `results_revision` has
 not moved since the release was last compared with the responses. Every
 service that can change what a release would hold moves it in the same
 transaction (`results_changed`): a submission, a revision after submitting
-(`rating`'s slow path), a paper form, a withdrawal. Only then are the
-responses compared again (digests in one query), and a new release made
-when the rules allow.
+(`rating`'s slow path), a paper form, a withdrawal; and takes again the
+digests of the responses it wrote, which each response keeps. Only then are
+the responses compared again (their digests in one query, no rating read),
+and a new release made when the rules allow.
 
 `figures` holds, as JSON (ids as strings):
 - `"groups"`: group id → {"respondents", "private", "hidden": "" or a `Withheld`};
@@ -31,8 +32,10 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
 )
@@ -60,10 +63,15 @@ class ContentHash(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
-def results_changed(*, round_id: int) -> None:
+def results_changed(*, round_id: int, response_ids: Sequence[int] = ()) -> None:
     """Called by every write that can change a release's contents, inside its
-    transaction: the row lock it takes also waits for a release being made."""
+    transaction and after the write, with the responses whose answers it
+    wrote: their digests are taken again. The round's row lock it takes also
+    waits for a release being made, so nothing the write changed is seen
+    before its revision has moved."""
     Round.objects.filter(pk=round_id).update(results_revision=F("results_revision") + 1)
+    if response_ids:
+        Response.objects.filter(pk__in=response_ids).update(answers_digest=_digest_of(OuterRef("pk")))
 
 
 def counted_responses(round: Round) -> QuerySet[Response]:
@@ -83,36 +91,47 @@ def _contributes(prefix: str = "") -> Q:
     return Q(**{f"{prefix}level__isnull": False}) | Q(**{f"{prefix}not_sure": True}) | ~Q(**{f"{prefix}evidence": ""})
 
 
-def _with_digest(responses: QuerySet[Response], *fields: str) -> QuerySet:
-    """`fields` of the responses, then the digest of their answers."""
+def _digest_of(response: OuterRef) -> Coalesce:
+    """The digest of one response's answers: the sum of a hash of each."""
     text = Concat(
-        Cast("ratings__key_action_id", CharField()),
+        Cast("key_action_id", CharField()),
         Value(":"),
-        Coalesce(Cast("ratings__level_id", CharField()), Value("")),
+        Coalesce(Cast("level_id", CharField()), Value("")),
         Value(":"),
-        Cast("ratings__not_sure", CharField()),
+        Cast("not_sure", CharField()),
         Value(":"),
-        "ratings__evidence",
+        "evidence",
         output_field=CharField(),
     )
-    digest = Coalesce(Sum(ContentHash(text), filter=_contributes("ratings__")), 0)
-    return responses.annotate(digest=digest).values_list(*fields, "digest").order_by()
+    total = (
+        Rating.objects.filter(_contributes(), response=response)
+        .values("response")
+        .annotate(total=Sum(ContentHash(text)))
+        .values("total")
+        .order_by()
+    )
+    return Coalesce(Subquery(total, output_field=BigIntegerField()), 0)
+
+
+def answers_digests_refresh(*, responses: QuerySet[Response]) -> int:
+    """Takes the digests of these responses again (for data written without
+    the services: a migration, the bench's generator). One statement."""
+    return responses.update(answers_digest=_digest_of(OuterRef("pk")))
 
 
 def live_snapshot(*, round: Round) -> dict[int, Answerer]:
     """Every counted response with its group, whether it was answered online,
     and the digest of its answers (one query)."""
-    rows = _with_digest(counted_responses(round), "pk", "stakeholder_group_id", "invitation_id")
+    rows = counted_responses(round).values_list("pk", "stakeholder_group_id", "invitation_id", "answers_digest")
     return {
-        pk: Answerer(group=group, private=invitation is not None, digest=int(digest))
+        pk: Answerer(group=group, private=invitation is not None, digest=digest)
         for pk, group, invitation, digest in rows
     }
 
 
 def response_digests(*, response_ids: Sequence[int]) -> dict[int, int]:
     """The digests of these responses as they are now, withdrawn or not (one query)."""
-    rows = _with_digest(Response.objects.filter(pk__in=response_ids), "pk")
-    return {pk: int(digest) for pk, digest in rows}
+    return dict(Response.objects.filter(pk__in=response_ids).values_list("pk", "answers_digest"))
 
 
 def _snapshot(members) -> dict[int, Answerer]:
@@ -192,17 +211,16 @@ def _release_make(round: Round, live: Snapshot, shown: Sequence[Earlier], revisi
     # The members and comments go in by INSERT … SELECT under the same lock
     # (nothing they read can change meanwhile): a fixed number of statements,
     # and no row travels through Python.
-    member_rows = _with_digest(
-        counted_responses(round).annotate(
+    member_rows = (
+        counted_responses(round)
+        .annotate(
             release_ref=Value(release.pk, output_field=BigIntegerField()),
             response_ref=F("pk"),
             group_ref=F("stakeholder_group_id"),
             private_ref=ExpressionWrapper(Q(invitation__isnull=False), output_field=BooleanField()),
-        ),
-        "release_ref",
-        "response_ref",
-        "group_ref",
-        "private_ref",
+        )
+        .values_list("release_ref", "response_ref", "group_ref", "private_ref", "answers_digest")
+        .order_by()
     )
     _insert_select(ReleaseMember, ["release_id", "response_id", "group_id", "private", "digest"], member_rows)
     comment_rows = (

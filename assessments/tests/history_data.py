@@ -76,7 +76,7 @@ def respond(
         for response, answer in zip(responses, answers, strict=True)
         for position, level in answer.items()
     )
-    results_changed(round_id=round_.pk)  # as the paper services do
+    results_changed(round_id=round_.pk, response_ids=[response.pk for response in responses])  # as the services do
     return responses
 
 

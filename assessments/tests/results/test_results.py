@@ -57,7 +57,7 @@ def add_respondents(round_, group_name, levels, *, key_action_position=1, entere
                 )
             )
     Rating.objects.bulk_create(ratings)
-    results_changed(round_id=round_.pk)  # as the paper services do
+    results_changed(round_id=round_.pk, response_ids=[response.pk for response in responses])  # as the services do
 
 
 def spread(counts):
