@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from . import people_csv, text
+from . import languages, people_csv, text
 from .models import DEFAULT_STAKEHOLDER_GROUPS, Membership, Organization, Role, StakeholderGroup, Team, TeamMember, User
 from .selectors import administrator_emails
 
@@ -38,6 +38,15 @@ def user_set_language(*, user: User, language: str) -> None:
     user.language = language
     user.full_clean(exclude=["password"])
     user.save(update_fields=["language"])
+
+
+@transaction.atomic
+def user_adopt_language(*, user_id: int, language: str) -> None:
+    """Until a person first signs in, no profile holds a choice of theirs: the
+    language they use the site in (at sign-in, or opening their personal
+    link) becomes their account's, for their e-mails and their pages. After
+    that only they change it (the profile, the language menu)."""
+    User.objects.filter(pk=user_id, last_login__isnull=True).exclude(language=language).update(language=language)
 
 
 @transaction.atomic
@@ -259,7 +268,8 @@ def _people_get_or_create(
     new = []
     for email, name in names_by_email.items():
         if email not in existing:
-            person = User(email=email, name=name)
+            # In the language of the request that adds them (the invitation, the import) until they use it.
+            person = User(email=email, name=name, language=languages.current())
             person.set_unusable_password()
             new.append(person)
     # Another team may be adding the same new person at this moment: theirs counts, and is re-read below.

@@ -14,7 +14,7 @@ urlpatterns = [
     # The rating page's offline copy: served from the root so that its scope can cover /rounds/.
     path("rating-sw.js", rating_views.service_worker, name="rating_service_worker"),
     path("language/", views.language_set, name="language_set"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

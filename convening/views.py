@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 from django_ratelimit.core import is_ratelimited
 
-from . import password_reset, people_csv, services
+from . import languages, password_reset, people_csv, services
 from .access import (
     SESSION_ORGANIZATION_KEY,
     get_current_organization_for,
@@ -54,6 +54,20 @@ from .tasks import send_password_reset
 from .web import AuthenticatedHttpRequest, forget_this_device, saved
 
 MEMBERS_PER_PAGE = 100
+
+
+class LoginView(auth_views.LoginView):
+    """A first sign-in keeps the language the page was read in (the browser's,
+    or one picked from the menu), rather than switching to the account's
+    default; later ones follow the profile (UserLanguageMiddleware)."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if user.last_login is None:
+            services.user_adopt_language(user_id=user.pk, language=languages.current())
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -17,9 +17,10 @@ from django_ratelimit.core import is_ratelimited
 from assessments.access import get_invitation_for, get_round_for, remember_participation
 from assessments.models import Round
 from assessments.web import act
-from convening import people_csv
+from convening import languages, people_csv
 from convening.client_address import client_rate_key
 from convening.forms import TeamMembersConfirmForm, TeamMembersImportForm
+from convening.services import user_adopt_language
 from convening.web import AuthenticatedHttpRequest
 
 from . import services
@@ -58,6 +59,8 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "assessments/link_problem.html", {"message": message}, status=404)
     request.session.cycle_key()
     remember_participation(request, invitation)
+    if invitation.user_id is not None:
+        user_adopt_language(user_id=invitation.user_id, language=languages.current())
     return redirect("assessments:rate", pk=invitation.round_id)
 
 
