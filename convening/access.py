@@ -155,3 +155,12 @@ def get_stakeholder_group_for(*, organization: Organization, pk: int) -> Stakeho
     if group is None:
         raise Http404
     return group
+
+
+def get_stakeholder_group_of_user_for(user: User, pk: int, *, need: Capability) -> StakeholderGroup:
+    """A stakeholder group of one of the person's organizations, for pages about that one group."""
+    group = StakeholderGroup.objects.select_related("organization").filter(pk=pk).first()
+    if group is None:
+        raise Http404
+    require(user=user, organization_id=group.organization_id, need=need)
+    return group

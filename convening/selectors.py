@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from .models import Membership, Organization, StakeholderGroup, Team, TeamMember, User
@@ -26,8 +26,17 @@ def stakeholder_groups_for(*, organization: Organization) -> QuerySet[Stakeholde
 
 
 def stakeholder_groups_with_usage(*, organization: Organization) -> QuerySet[StakeholderGroup]:
-    """Each group with how many team members (over all teams) belong to it."""
-    return stakeholder_groups_for(organization=organization).annotate(member_count=Count("team_members"))
+    """Each group with how many team members (over all teams) belong to it,
+    and whether rounds used it (`used_by_rounds`): an invitation or a response
+    keeps its group, so such a group can be merged into another, never deleted.
+    (Invitations and responses belong to the app above; their relations are
+    reached by name, without importing it.)"""
+    used_by_rounds = StakeholderGroup.objects.filter(pk=OuterRef("pk")).filter(
+        Q(invitations__isnull=False) | Q(responses__isnull=False)
+    )
+    return stakeholder_groups_for(organization=organization).annotate(
+        member_count=Count("team_members"), used_by_rounds=Exists(used_by_rounds)
+    )
 
 
 def stakeholder_groups_with_team_counts(*, team: Team) -> QuerySet[StakeholderGroup]:

@@ -108,8 +108,10 @@ def stakeholder_group_delete(*, group: StakeholderGroup) -> None:
     if in_use:
         raise ValidationError(
             ngettext_lazy(
-                "“%(group)s” cannot be deleted: %(count)d team member belongs to it. Move them to another group first.",
-                "“%(group)s” cannot be deleted: %(count)d team members belong to it. Move them to another group first.",
+                "“%(group)s” cannot be deleted: %(count)d team member belongs to it."
+                " Move them or merge the group into another first.",
+                "“%(group)s” cannot be deleted: %(count)d team members belong to it."
+                " Move them or merge the group into another first.",
                 "count",
             ),
             code="in_use",
@@ -121,7 +123,10 @@ def stakeholder_group_delete(*, group: StakeholderGroup) -> None:
     except ProtectedError:
         # Invitations and responses of rounds (the apps above) keep their group: results are disaggregated by it.
         raise ValidationError(
-            _("“%(group)s” cannot be deleted: rounds used it, and their results are counted by it. Rename it instead."),
+            _(
+                "“%(group)s” cannot be deleted: rounds used it, and their results are counted by it."
+                " Merge it into another group instead."
+            ),
             code="used_by_rounds",
             params={"group": group.name},
         ) from None

@@ -121,7 +121,7 @@ def test_stakeholder_group_in_use_cannot_be_deleted(member, groups):
     with pytest.raises(ValidationError) as refusal:
         services.stakeholder_group_delete(group=groups["Family"])
     assert refusal.value.messages == [
-        "“Family” cannot be deleted: 2 team members belong to it. Move them to another group first."
+        "“Family” cannot be deleted: 2 team members belong to it. Move them or merge the group into another first."
     ]
     assert counts() == before
 
