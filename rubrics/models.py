@@ -37,6 +37,12 @@ class Rubric(models.Model):
 
     objects = RubricQuerySet.as_manager()
 
+    # Not stored: what rubrics.localization.show_in says of an instance read for showing.
+    shown_language: str
+    is_translated: bool
+    lacks_translation: bool
+    translation_note: str
+
     class Meta:
         verbose_name = _("rubric")
         verbose_name_plural = _("rubrics")

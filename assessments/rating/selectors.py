@@ -11,11 +11,14 @@ from convening.models import User
 from rubrics.models import Rubric
 
 
-def rating_form_data(*, invitation: Invitation) -> tuple[list[Rubric], dict[int, Rating], Response | None]:
+def rating_form_data(
+    *, invitation: Invitation, language: str
+) -> tuple[list[Rubric], dict[int, Rating], Response | None]:
     """Everything the rating page shows, in a fixed number of queries whatever
-    the number of key actions: the rubrics (see `rubrics_to_rate`) and the
-    participant's ratings keyed by key action."""
-    rubrics = rubrics_to_rate(round=invitation.round)
+    the number of key actions: the rubrics in `language` where they have a
+    translation into it (see `rubrics_to_rate`) and the participant's ratings
+    keyed by key action."""
+    rubrics = rubrics_to_rate(round=invitation.round, language=language)
     response = Response.objects.filter(invitation=invitation).first()
     ratings = {r.key_action_id: r for r in response.ratings.all()} if response else {}
     return rubrics, ratings, response

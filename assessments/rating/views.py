@@ -22,7 +22,9 @@ from assessments.exceptions import StateConflict
 from assessments.models import EVIDENCE_MAX_LENGTH, Invitation, Rating, RoundStatus
 from assessments.paper.checks import whole_number
 from assessments.rounds.selectors import round_key_action_ids
+from convening import languages
 from convening.web import AuthenticatedHttpRequest, forget_this_device
+from rubrics import localization
 
 from . import services
 from .autosave import AnswerChange, rating_autosave
@@ -134,19 +136,31 @@ def _rating_page(
     lost, except where the answer changed elsewhere: there the stored answer
     is shown, and the error says what was not saved."""
     errors, posted = errors or {}, posted or {}
-    rubrics, ratings, response = rating_form_data(invitation=invitation)
+    reader_language = languages.current()
+    # `?original=1`: the rubrics as their sources wrote them, one tap from the translation.
+    showing_original = request.GET.get("original") == "1" and reader_language != localization.original_language()
+    language = localization.original_language() if showing_original else reader_language
+    rubrics, ratings, response = rating_form_data(invitation=invitation, language=language)
     sections: list[dict[str, Any]] = []
     for rubric in rubrics:
         items = []
+        # Texts in another language than the page's are marked so, for screen readers and translation tools.
+        text_lang = rubric.shown_language if rubric.shown_language != reader_language else ""
         for key_action in rubric.key_actions.all():
-            item = {"key_action": key_action, "error": errors.get(key_action.pk), **_shown(ratings.get(key_action.pk))}
+            item = {
+                "key_action": key_action,
+                "error": errors.get(key_action.pk),
+                "text_lang": text_lang,
+                "original_lang": localization.original_language() if rubric.is_translated else "",
+                **_shown(ratings.get(key_action.pk)),
+            }
             change = posted.get(key_action.pk)
             if change is not None and change.writes_level:
                 item |= {"level_id": change.level_id, "not_sure": change.not_sure}
             if change is not None and change.writes_evidence:
                 item["evidence"] = change.evidence
             items.append(item)
-        sections.append({"rubric": rubric, "items": items})
+        sections.append({"rubric": rubric, "items": items, "text_lang": text_lang})
     context = {
         "invitation": invitation,
         "round": invitation.round,
@@ -156,6 +170,8 @@ def _rating_page(
         "rated_count": sum(1 for rating in ratings.values() if rating.is_rated),
         "editable": invitation.round.status == RoundStatus.OPEN,
         "evidence_max_length": EVIDENCE_MAX_LENGTH,
+        "showing_original": showing_original,
+        "any_translated": any(rubric.is_translated for rubric in rubrics),
     }
     return render(request, "assessments/rate.html", context, status=status)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Invitation, MessageKind, Rating, Response, Round, SentMessage
 from convening.models import Team
+from rubrics import localization
 from rubrics.models import Descriptor, KeyAction, Level, Rubric
 
 
@@ -28,18 +29,25 @@ def round_key_action_ids(round_id: int) -> list[int]:
     return list(KeyAction.objects.filter(rubric__round_rubrics__round_id=round_id).values_list("pk", flat=True))
 
 
-def rubrics_to_rate(*, round: Round) -> list[Rubric]:
+def rubrics_to_rate(*, round: Round, language: str | None = None) -> list[Rubric]:
     """The round's rubrics in order, with their levels, key actions and
-    descriptors, in four queries whatever the number of key actions."""
+    descriptors, in four queries whatever the number of key actions; in
+    `language` where a rubric has a translation into it (see
+    rubrics/localization.py), else (and by default) in their originals."""
     key_actions = KeyAction.objects.order_by("position").prefetch_related(
         Prefetch("descriptors", queryset=Descriptor.objects.select_related("level").order_by("level__position"))
     )
-    return list(
-        round.rubrics.order_by("round_rubrics__position").prefetch_related(
+    language = language or localization.original_language()
+    rubrics = list(
+        localization.with_translation(
+            round.rubrics.order_by("round_rubrics__position"), language=language
+        ).prefetch_related(
             Prefetch("levels", queryset=Level.objects.order_by("position")),
             Prefetch("key_actions", queryset=key_actions),
         )
     )
+    localization.show_in(rubrics, language=language)
+    return rubrics
 
 
 def invitation_has_rating() -> Exists:
