@@ -108,7 +108,14 @@ class Invitation(models.Model):
     new link and kills the old one."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="invitations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    # None for a walk-in: someone in a meeting's room without an invitation,
+    # who chose their group there and answers as a private respondent.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    walk_in_meeting = models.ForeignKey(
+        "Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="walk_ins"
+    )
     stakeholder_group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="invitations")
     token_nonce = models.CharField(max_length=32)
     token_hash = models.CharField(max_length=64, unique=True)
@@ -118,10 +125,21 @@ class Invitation(models.Model):
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
-        constraints = [models.UniqueConstraint(fields=["round", "user"], name="invitation_unique_person")]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "user"], name="invitation_unique_person"),
+            # A walk-in keeps no person; an invitation of a person came from no meeting's room.
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, walk_in_meeting__isnull=True) | Q(user__isnull=True),
+                name="invitation_person_or_walk_in",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.round}"
+        return f"{self.user or _('Walk-in')} → {self.round}"
+
+    @property
+    def is_walk_in(self) -> bool:
+        return self.user_id is None
 
 
 class Response(models.Model):
@@ -430,3 +448,61 @@ class ReportExport(models.Model):
     @property
     def is_in_progress(self) -> bool:
         return self.status in (ReportStatus.PENDING, ReportStatus.RUNNING)
+
+
+MEETING_IDLE_HOURS = 4
+
+
+class Meeting(models.Model):
+    """A facilitator's session in the room for an open round: one live per
+    round, joined by its code, paced by the facilitator (`position` in the
+    round's key actions). It ends by hand, or once nothing has happened in it
+    for MEETING_IDLE_HOURS. `revision` moves with every change the screens
+    show, so a poll that finds it unchanged costs one query."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="meetings")
+    code = models.CharField(max_length=8)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    active_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    locked = models.BooleanField(_("joining locked"), default=False)
+    free_navigation = models.BooleanField(_("phones may open any key action"), default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    revision = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.UniqueConstraint(fields=["round"], condition=Q(ended_at__isnull=True), name="meeting_one_live"),
+            models.UniqueConstraint(fields=["code"], condition=Q(ended_at__isnull=True), name="meeting_code_live"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.code}"
+
+
+class MeetingReveal(models.Model):
+    """One key action's figures shown in the room at once: a release of that
+    key action (SPEC §5.1), kept with who it counted and a digest of each
+    one's answer, so a later reveal or release of the round can be held to
+    it. `counts` holds a count per level position and "not_sure"."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reveals")
+    key_action = models.ForeignKey(KeyAction, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField()
+    respondents = models.PositiveIntegerField()
+    # response id → [group id, answered privately, digest of the answer]
+    members = models.JSONField()
+    counts = models.JSONField()
+
+    class Meta:
+        verbose_name = _("reveal")
+        verbose_name_plural = _("reveals")
+        ordering = ["made_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} · {self.key_action_id}"

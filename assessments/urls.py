@@ -5,6 +5,6 @@ from django.urls import include, path
 
 app_name = "assessments"
 
-FEATURES = ["rating", "invitations", "rounds", "paper", "results", "planning", "history", "reports", "groups"]
+FEATURES = ["rating", "invitations", "rounds", "paper", "results", "planning", "history", "reports", "groups", "meeting"]
 
 urlpatterns = [path("", include(f"assessments.{feature}.urls")) for feature in FEATURES]

@@ -11,7 +11,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assessments.exceptions import StateConflict
-from assessments.models import ActionPlan, ActionStep, Consensus, Round, RoundRubric, RoundStatus, StepStatus
+from assessments.models import (
+    ActionPlan,
+    ActionStep,
+    Consensus,
+    MeetingReveal,
+    Round,
+    RoundRubric,
+    RoundStatus,
+    StepStatus,
+)
 from assessments.results.computation import round_results
 from convening.models import User
 from rubrics.models import KeyAction, Level
@@ -35,9 +44,10 @@ def consensus_record(
 ) -> Consensus:
     """Appends the team's agreed level for a key action; earlier records stay
     as its history. Only once the team can see the distribution it discusses."""
-    if round.status != RoundStatus.CLOSED and not round.results_revealed:
-        raise StateConflict(_("Consensus is recorded once the round has closed or its results are shown."))
     _check_key_action_in_round(round, key_action)
+    revealed_in_room = MeetingReveal.objects.filter(meeting__round=round, key_action=key_action).exists()
+    if round.status != RoundStatus.CLOSED and not round.results_revealed and not revealed_in_room:
+        raise StateConflict(_("Consensus is recorded once the round has closed or its results are shown."))
     _check_level_of(key_action, level, field="level")
     record = Consensus(
         round=round, key_action=key_action, level=level, rationale=rationale.strip(), recorded_by=recorded_by

@@ -158,25 +158,35 @@ def _isolates_known(known, figure: Figure, k: int) -> bool:
     return any(_isolates(kinds, figure, other, k) for kinds, others in known for other in others)
 
 
-def release_withheld(live: Snapshot, *, shown: Sequence[Earlier], k: int) -> Withheld | None:
+# Beside the whole answers and the releases shown: one key action's answers
+# (each digest of that answer alone) and its figures already shown in a room.
+Alongside = Sequence[tuple[Snapshot, Sequence[Earlier]]]
+
+
+def release_withheld(live: Snapshot, *, shown: Sequence[Earlier], k: int, alongside: Alongside = ()) -> Withheld | None:
     """Why no release of `live` may be made now, or None when one may: the
     team holds at least k respondents, 0 or at least k of them private;
     against every release already shown 0 or at least k respondents differ
     (0 or at least k of them private); and the team's figure, subtracted
-    from any figure already shown, leaves 0 or at least k private respondents."""
+    from any figure already shown, leaves 0 or at least k private respondents.
+    The same holds of each key action's answers against its figures shown
+    in a meeting (`alongside`)."""
     team = tally(live.values())
     if team.total < k:
         return Withheld.FEW
     if team.is_small(k):
         return Withheld.PRIVATE
-    if any(_tally_changes(differing(earlier.members, live)).is_small(k) for earlier in shown):
-        return Withheld.CHANGES
-    if _isolates_known(_known(live, shown), None, k):
-        return Withheld.CHANGES
+    for snapshot, earlier_shown in [(live, shown), *alongside]:
+        if any(_tally_changes(differing(earlier.members, snapshot)).is_small(k) for earlier in earlier_shown):
+            return Withheld.CHANGES
+        if _isolates_known(_known(snapshot, earlier_shown), None, k):
+            return Withheld.CHANGES
     return None
 
 
-def hidden_groups(live: Snapshot, *, shown: Sequence[Earlier], k: int) -> dict[int, Withheld]:
+def hidden_groups(
+    live: Snapshot, *, shown: Sequence[Earlier], k: int, alongside: Alongside = ()
+) -> dict[int, Withheld]:
     """The groups a release of `live` hides, with why. A group is hidden
     when it holds fewer than k respondents, or 1 to k − 1 private ones, or
     when its figure, subtracted from any figure already shown, leaves 1 to
@@ -196,9 +206,9 @@ def hidden_groups(live: Snapshot, *, shown: Sequence[Earlier], k: int) -> dict[i
             hidden[group] = Withheld.FEW
         elif count.is_small(k):
             hidden[group] = Withheld.PRIVATE
-    known = _known(live, shown)
+    known = [_known(snapshot, earlier_shown) for snapshot, earlier_shown in [(live, shown), *alongside]]
     for group in members:
-        if group not in hidden and _isolates_known(known, frozenset([group]), k):
+        if group not in hidden and any(_isolates_known(each, frozenset([group]), k) for each in known):
             hidden[group] = Withheld.CHANGES
     itself = pairing(live, live)
 
@@ -207,7 +217,7 @@ def hidden_groups(live: Snapshot, *, shown: Sequence[Earlier], k: int) -> dict[i
             return False
         figures = _figures(live, hidden)
         return not any(_isolates(itself, first, second, k) for first in figures for second in figures) and not any(
-            _isolates_known(known, first, k) for first in figures
+            _isolates_known(each, first, k) for each in known for first in figures
         )
 
     while not holds():

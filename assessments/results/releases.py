@@ -20,7 +20,7 @@ and a new release made when the rules allow.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -42,9 +42,27 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from assessments.models import Rating, Release, ReleaseComment, ReleaseMember, Response, Round, RoundStatus
+from assessments.models import (
+    MeetingReveal,
+    Rating,
+    Release,
+    ReleaseComment,
+    ReleaseMember,
+    Response,
+    Round,
+    RoundStatus,
+)
 
-from .disclosure import Answerer, Earlier, Snapshot, Withheld, differing, hidden_groups, release_withheld
+from .disclosure import (
+    Alongside,
+    Answerer,
+    Earlier,
+    Snapshot,
+    Withheld,
+    differing,
+    hidden_groups,
+    release_withheld,
+)
 
 
 class ContentHash(Func):
@@ -111,6 +129,60 @@ def _digest_of(response: OuterRef) -> Coalesce:
         .order_by()
     )
     return Coalesce(Subquery(total, output_field=BigIntegerField()), 0)
+
+
+def answer_hash() -> ContentHash:
+    """The hash of one answer's level or "Not sure" alone: what a key
+    action's figure in a meeting shows of it (comments are not shown there)."""
+    text = Concat(
+        Cast("key_action_id", CharField()),
+        Value(":"),
+        Coalesce(Cast("level_id", CharField()), Value("")),
+        Value(":"),
+        Cast("not_sure", CharField()),
+        output_field=CharField(),
+    )
+    return ContentHash(text)
+
+
+def key_action_snapshots(
+    *, responses: QuerySet[Response], key_action_ids: Iterable[int]
+) -> dict[int, dict[int, Answerer]]:
+    """Key action id → the responses that rated it (a level or "Not sure"),
+    each with the digest of that one answer (one query)."""
+    rows = (
+        Rating.objects.filter(response__in=responses.values("pk"), key_action_id__in=list(key_action_ids))
+        .filter(Q(level__isnull=False) | Q(not_sure=True))
+        .annotate(digest=answer_hash())
+        .values_list(
+            "key_action_id", "response_id", "response__stakeholder_group_id", "response__invitation_id", "digest"
+        )
+        .order_by()
+    )
+    snapshots: dict[int, dict[int, Answerer]] = defaultdict(dict)
+    for key_action, response, group, invitation, digest in rows:
+        snapshots[key_action][response] = Answerer(group=group, private=invitation is not None, digest=digest)
+    return snapshots
+
+
+def reveal_members(reveal: MeetingReveal) -> dict[int, Answerer]:
+    return {
+        int(pk): Answerer(group=group, private=private, digest=digest)
+        for pk, (group, private, digest) in reveal.members.items()
+    }
+
+
+def _alongside(round: Round) -> list[tuple[Snapshot, list[Earlier]]]:
+    """Each key action shown in a meeting of the round: its answers among
+    the counted responses now, and every reveal of it (one query, and one
+    more when there are any)."""
+    revealed: dict[int, list[Earlier]] = defaultdict(list)
+    for reveal in MeetingReveal.objects.filter(meeting__round=round).order_by("pk"):
+        revealed[reveal.key_action_id].append(Earlier(members=reveal_members(reveal), hidden_groups=None))
+    if not revealed:
+        return []
+    answers = key_action_snapshots(responses=counted_responses(round), key_action_ids=revealed)
+    return [(answers.get(key_action, {}), earlier) for key_action, earlier in revealed.items()]
 
 
 def answers_digests_refresh(*, responses: QuerySet[Response]) -> int:
@@ -197,8 +269,10 @@ def _insert_select(model, columns: list[str], rows: QuerySet) -> None:
         cursor.execute(f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) {sql}", params)  # noqa: S608
 
 
-def _release_make(round: Round, live: Snapshot, shown: Sequence[Earlier], revision: int) -> Release:
-    hidden = hidden_groups(live, shown=shown, k=round.threshold)
+def _release_make(
+    round: Round, live: Snapshot, shown: Sequence[Earlier], alongside: Alongside, revision: int
+) -> Release:
+    hidden = hidden_groups(live, shown=shown, k=round.threshold, alongside=alongside)
     private = sum(answerer.private for answerer in live.values())
     release = Release.objects.create(
         round=round,
@@ -253,13 +327,14 @@ def round_release_refresh(*, round: Round) -> Release | None:
         current_members = shown_members.get(current.pk) or _snapshot(current.members.all())
     changes = differing(current_members, live)
     shown = [_earlier(release, members) for release, members in shown_releases]
-    if changes and release_withheld(live, shown=shown, k=round.threshold) is None:
+    alongside = _alongside(round) if changes else []
+    if changes and release_withheld(live, shown=shown, k=round.threshold, alongside=alongside) is None:
         if current is not None:
             if current.shown_at is None:
                 current.delete()
             else:
                 Release.objects.filter(pk=current.pk).update(is_current=False)
-        return _release_make(round, live, shown, revision)
+        return _release_make(round, live, shown, alongside, revision)
     if current is not None:
         Release.objects.filter(pk=current.pk).update(checked_revision=revision, waiting=len(changes))
         current.checked_revision, current.waiting = revision, len(changes)

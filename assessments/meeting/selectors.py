@@ -1,0 +1,118 @@
+"""What the meeting's screens show: the projector's and each phone's, in a
+fixed number of queries whatever the size of the room."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from assessments.models import Consensus, Invitation, Meeting, MeetingReveal, Rating, Response, Round
+from assessments.results.aggregation import Stats, stats_from_counts
+from assessments.rounds.selectors import rubrics_to_rate
+from rubrics.models import KeyAction, Level, Rubric
+
+from .services import live_meetings, room_responses
+
+
+@dataclass(frozen=True)
+class Item:
+    rubric: Rubric
+    key_action: KeyAction
+
+    @property
+    def levels(self) -> list[Level]:
+        return list(self.rubric.levels.all())
+
+
+@dataclass(frozen=True)
+class Figures:
+    reveal: MeetingReveal
+    stats: Stats
+    level_names: list[str]
+
+
+@dataclass(frozen=True)
+class Screen:
+    meeting: Meeting
+    items: list[Item]
+    position: int
+    answered: int  # of the current key action
+    participants: int
+    walk_ins: int
+    figures: Figures | None
+    consensus: Consensus | None
+
+    @property
+    def item(self) -> Item:
+        return self.items[self.position]
+
+    @property
+    def round(self) -> Round:
+        return self.meeting.round
+
+    @property
+    def is_first(self) -> bool:
+        return self.position == 0
+
+    @property
+    def is_last(self) -> bool:
+        return self.position == len(self.items) - 1
+
+
+def live_meeting_of(*, round: Round) -> Meeting | None:
+    return live_meetings().filter(round=round).select_related("round__team", "round__organization").first()
+
+
+def live_meeting_by_code(*, code: str) -> Meeting | None:
+    return live_meetings().filter(code=code).select_related("round__team", "round__organization").first()
+
+
+def meeting_items(*, round: Round) -> list[Item]:
+    """The round's key actions in the order the room takes them, each with its rubric's levels and descriptors."""
+    return [
+        Item(rubric, key_action) for rubric in rubrics_to_rate(round=round) for key_action in rubric.key_actions.all()
+    ]
+
+
+def figures_of(reveal: MeetingReveal | None, levels: list[Level]) -> Figures | None:
+    if reveal is None:
+        return None
+    counts = [int(reveal.counts.get(str(level.position), 0)) for level in levels]
+    stats = stats_from_counts(counts, not_sure=int(reveal.counts.get("not_sure", 0)))
+    return Figures(reveal=reveal, stats=stats, level_names=[level.name for level in levels])
+
+
+def meeting_screen(*, meeting: Meeting, position: int | None = None) -> Screen:
+    """The room at `position` (default: where the facilitator is)."""
+    round_ = meeting.round
+    items = meeting_items(round=round_)
+    position = meeting.position if position is None else position
+    position = min(max(position, 0), len(items) - 1)
+    item = items[position]
+    answered = (
+        Rating.objects.filter(response__in=room_responses(round_).values("pk"), key_action=item.key_action)
+        .filter(Q(level__isnull=False) | Q(not_sure=True))
+        .count()
+    )
+    invited = Invitation.objects.filter(round=round_, revoked_at__isnull=True).aggregate(
+        all=Count("pk"), walk_ins=Count("pk", filter=Q(walk_in_meeting=meeting))
+    )
+    on_paper = Response.objects.filter(round=round_, invitation__isnull=True).count()
+    reveal = MeetingReveal.objects.filter(meeting=meeting, key_action=item.key_action).order_by("-pk").first()
+    consensus = (
+        Consensus.objects.filter(round=round_, key_action=item.key_action)
+        .select_related("level")
+        .order_by("-recorded_at", "-pk")
+        .first()
+    )
+    return Screen(
+        meeting=meeting,
+        items=items,
+        position=position,
+        answered=answered,
+        participants=invited["all"] + on_paper,
+        walk_ins=invited["walk_ins"],
+        figures=figures_of(reveal, item.levels),
+        consensus=consensus,
+    )

@@ -1,0 +1,274 @@
+"""Meetings through HTTP: starting, the projector, joining by code (walk-ins
+and invitees), paced answers, reveals as releases of one key action (SPEC
+§5.1), consensus in the room, and what the round's release makes of reveals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from assessments.meeting.services import meeting_reveal, meeting_start
+from assessments.models import ActionStep, Consensus, Invitation, Meeting, MeetingReveal, Rating, RoundStatus
+from assessments.rating.services import rating_save, response_submit
+from assessments.results.computation import round_results
+from assessments.rounds.services import round_close
+from assessments.tests.results_helpers import cae_round, invite_to, key_action, level, url
+from convening.models import StakeholderGroup
+from convening.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def meeting_round(org):
+    return cae_round(org, status=RoundStatus.OPEN, threshold=3)
+
+
+def start(client, facilitator, round_) -> Meeting:
+    client.force_login(facilitator)
+    response = client.post(url("meeting_start", round_))
+    assert response.status_code == 302 and response["Location"] == url("meeting_projector", round_)
+    return Meeting.objects.get(round=round_, ended_at__isnull=True)
+
+
+def walk_in(meeting, group_name="Family") -> Client:
+    phone = Client()
+    group = StakeholderGroup.objects.get(organization=meeting.round.organization, name=group_name)
+    response = phone.post(reverse("assessments:meeting_join", args=[meeting.code]), {"group": group.pk})
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert response["Location"] == reverse("assessments:meeting_phone", args=[meeting.code])
+    return phone
+
+
+def answer(phone, meeting, position_level: int | None, key_action_position=1) -> None:
+    page = phone.get(reverse("assessments:meeting_phone", args=[meeting.code])).content.decode()
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    ka = key_action(meeting.round, key_action_position)
+    value = "not_sure" if position_level is None else str(level(meeting.round, position_level).pk)
+    response = phone.post(
+        reverse("assessments:meeting_answer", args=[meeting.code]),
+        {"key_action": ka.pk, "level": value, "version": version},
+    )
+    assert response.status_code == 302
+
+
+def control(client, round_, action):
+    return client.post(url("meeting_control", round_), {"action": action})
+
+
+def test_the_projector_shows_the_code_its_qr_code_and_the_key_action_never_figures_before_the_reveal(
+    client, facilitator, meeting_round
+):
+    meeting = start(client, facilitator, meeting_round)
+    page = client.get(url("meeting_projector", meeting_round)).content.decode()
+    assert f"{meeting.code[:4]}-{meeting.code[4:]}" in page
+    assert reverse("assessments:meeting_join", args=[meeting.code]) in page
+    assert "<svg" in page and "room-qr" in page
+    assert key_action(meeting_round).title in page
+    for descriptor in key_action(meeting_round).descriptors.all():
+        assert descriptor.text[:40] in page
+    assert "0 of 0 have rated this one" in page
+    assert "room-chart" not in page
+
+
+def test_starting_twice_keeps_one_live_meeting(client, facilitator, meeting_round):
+    first = start(client, facilitator, meeting_round)
+    second = start(client, facilitator, meeting_round)
+    assert first.pk == second.pk and Meeting.objects.filter(round=meeting_round).count() == 1
+
+
+def test_a_meeting_needs_an_open_round(client, facilitator, org):
+    closed = cae_round(org, status=RoundStatus.CLOSED)
+    client.force_login(facilitator)
+    assert client.post(url("meeting_start", closed)).status_code == 409
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["meeting_projector", "meeting_projector_state"])
+def test_the_projector_is_the_facilitators(client, facilitator, lead, outsider, meeting_round, name):
+    start(client, facilitator, meeting_round)
+    client.force_login(lead)
+    assert client.get(url(name, meeting_round)).status_code == 403
+    client.force_login(outsider)
+    assert client.get(url(name, meeting_round)).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["meeting_start", "meeting_control", "meeting_consensus"])
+def test_the_controls_are_the_facilitators(client, facilitator, lead, outsider, meeting_round, name):
+    meeting = start(client, facilitator, meeting_round)
+    for person, status in ((lead, 403), (outsider, 404)):
+        client.force_login(person)
+        assert client.post(url(name, meeting_round), {"action": "next"}).status_code == status
+    meeting.refresh_from_db()
+    assert meeting.position == 0 and meeting.revision == 0
+
+
+def test_a_walk_in_joins_in_the_group_they_chose_and_answers_the_key_action_on_screen(
+    client, facilitator, meeting_round
+):
+    meeting = start(client, facilitator, meeting_round)
+    phone = walk_in(meeting, "Educator")
+    invitation = Invitation.objects.get(walk_in_meeting=meeting)
+    assert invitation.user is None and invitation.stakeholder_group.name == "Educator"
+    page = phone.get(reverse("assessments:meeting_phone", args=[meeting.code])).content.decode()
+    assert key_action(meeting_round).title in page and "walk-in" in page
+    answer(phone, meeting, 3)
+    rating = Rating.objects.get(response__invitation=invitation)
+    assert rating.key_action == key_action(meeting_round) and rating.level == level(meeting_round, 3)
+    projector = client.get(url("meeting_projector", meeting_round)).content.decode()
+    assert "1 of 1 has rated this one" in projector and "1 joined without an invitation" in projector
+
+
+def test_the_phone_follows_the_facilitator(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    phone = walk_in(meeting)
+    state = reverse("assessments:meeting_phone_state", args=[meeting.code])
+    meeting.refresh_from_db()
+    assert phone.get(state, {"r": meeting.revision}).status_code == 204  # nothing moved: nothing to redraw
+    control(client, meeting_round, "next")
+    meeting.refresh_from_db()
+    assert meeting.position == 1
+    page = phone.get(state, {"r": meeting.revision - 1}).content.decode()
+    assert key_action(meeting_round, 2).title in page and key_action(meeting_round, 1).title not in page
+
+
+def test_an_invitee_continues_as_themselves_with_the_answer_given_before(client, facilitator, meeting_round):
+    person = UserFactory()
+    invitation = invite_to(meeting_round, person)
+    rating_save(
+        invitation=invitation,
+        key_action_id=key_action(meeting_round).pk,
+        level_id=level(meeting_round, 2).pk,
+        not_sure=False,
+        evidence="",
+    )
+    meeting = start(client, facilitator, meeting_round)
+    phone = Client()
+    phone.force_login(person)
+    response = phone.get(reverse("assessments:meeting_join", args=[meeting.code]))
+    assert response.status_code == 302 and response["Location"].endswith("/phone/")
+    page = phone.get(response["Location"]).content.decode()
+    assert re.search(rf'value="{level(meeting_round, 2).pk}" checked', page)
+    answer(phone, meeting, 4)
+    assert Rating.objects.get(response__invitation=invitation).level == level(meeting_round, 4)
+    assert not Invitation.objects.filter(walk_in_meeting=meeting).exists()
+
+
+def test_a_locked_meeting_takes_no_newcomers(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    control(client, meeting_round, "lock")
+    group = StakeholderGroup.objects.get(organization=meeting_round.organization, name="Family")
+    phone = Client()
+    page = phone.get(reverse("assessments:meeting_join", args=[meeting.code])).content.decode()
+    assert "closed this meeting to newcomers" in page
+    phone.post(reverse("assessments:meeting_join", args=[meeting.code]), {"group": group.pk})
+    assert not Invitation.objects.filter(walk_in_meeting=meeting).exists()
+
+
+def test_a_code_works_only_while_its_meeting_is_live(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    phone = walk_in(meeting)
+    control(client, meeting_round, "end")
+    assert phone.get(reverse("assessments:meeting_join", args=[meeting.code])).status_code == 404
+    assert Client().get(reverse("assessments:meeting_join", args=["ZZZZ2222"])).status_code == 404
+
+
+def test_codes_that_open_nothing_are_rate_limited(client):
+    guesser = Client()
+    statuses = [guesser.get(reverse("assessments:meeting_join", args=[f"AAAA{i:04d}"])).status_code for i in range(25)]
+    assert statuses[:20] == [404] * 20 and statuses[-1] == 429
+
+
+def test_a_walk_in_of_another_organizations_group_is_refused(client, facilitator, meeting_round, other_org):
+    meeting = start(client, facilitator, meeting_round)
+    foreign = StakeholderGroup.objects.create(organization=other_org, name="Family", position=1)
+    response = Client().post(reverse("assessments:meeting_join", args=[meeting.code]), {"group": foreign.pk})
+    assert response.status_code == 400 and not Invitation.objects.filter(walk_in_meeting=meeting).exists()
+
+
+def test_the_reveal_waits_for_k_answers_and_then_shows_everyone_the_same_figures(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    phones = [walk_in(meeting) for _ in range(3)]
+    for phone, rated in zip(phones[:2], [2, 3], strict=True):
+        answer(phone, meeting, rated)
+    response = control(client, meeting_round, "reveal")
+    assert not MeetingReveal.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "the figures show once 3 have" in page and "room-chart" not in page
+    phone_page = phones[0].get(reverse("assessments:meeting_phone", args=[meeting.code])).content.decode()
+    assert "room-chart" not in phone_page
+    answer(phones[2], meeting, 3)
+    control(client, meeting_round, "reveal")
+    reveal = MeetingReveal.objects.get()
+    assert reveal.respondents == 3 and reveal.counts == {"2": 1, "3": 2}
+    projector = client.get(url("meeting_projector", meeting_round)).content.decode()
+    assert "room-chart" in projector and "Median 3" in projector
+    phone_page = phones[0].get(reverse("assessments:meeting_phone", args=[meeting.code])).content.decode()
+    assert "room-chart" in phone_page and "Median 3" in phone_page
+    assert "Family" not in re.sub(r"<form.*?</form>", "", projector, flags=re.S)  # no group breakdown in the room
+
+
+def test_a_second_reveal_needs_k_changed_answers(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    phones = [walk_in(meeting) for _ in range(5)]
+    for phone in phones[:3]:
+        answer(phone, meeting, 2)
+    control(client, meeting_round, "reveal")
+    answer(phones[3], meeting, 4)  # one more: subtracting the reveals would give this answer
+    control(client, meeting_round, "reveal")
+    assert MeetingReveal.objects.count() == 1
+    answer(phones[4], meeting, 4)
+    answer(phones[0], meeting, 3)
+    control(client, meeting_round, "reveal")
+    assert MeetingReveal.objects.count() == 2 and MeetingReveal.objects.last().respondents == 5
+
+
+def test_consensus_in_the_room_becomes_the_rounds_consensus_and_first_step(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    phones = [walk_in(meeting) for _ in range(3)]
+    for phone in phones:
+        answer(phone, meeting, 3)
+    response = client.post(url("meeting_consensus", meeting_round), {"level": level(meeting_round, 3).pk})
+    assert response.status_code == 409 and not Consensus.objects.exists()  # not before the reveal
+    control(client, meeting_round, "reveal")
+    response = client.post(
+        url("meeting_consensus", meeting_round),
+        {
+            "level": level(meeting_round, 3).pk,
+            "rationale": "Agendas go out early",
+            "step": "Share agendas",
+            "owner": "Ana",
+        },
+    )
+    assert response.status_code == 302
+    record = Consensus.objects.get()
+    assert record.key_action == key_action(meeting_round) and record.rationale == "Agendas go out early"
+    assert ActionStep.objects.get().description == "Share agendas"
+    assert "The team agreed" in client.get(url("meeting_projector", meeting_round)).content.decode()
+
+
+def test_a_release_after_the_meeting_cannot_be_subtracted_from_a_reveal(facilitator, meeting_round):
+    """Four answered in the room and the key action was revealed; three of
+    them submit and the round closes: the team figure of three, subtracted
+    from the reveal of four, would give the fourth person's answer."""
+    meeting = meeting_start(round=meeting_round, by=facilitator)
+    invitations = [invite_to(meeting_round, UserFactory()) for _ in range(4)]
+    for invitation, rated in zip(invitations, [1, 2, 3, 4], strict=True):
+        for ka in meeting_round.rubrics.get().key_actions.all():
+            rating_save(
+                invitation=invitation,
+                key_action_id=ka.pk,
+                level_id=level(meeting_round, rated).pk,
+                not_sure=False,
+                evidence="",
+            )
+    meeting_reveal(meeting=meeting, key_action_id=key_action(meeting_round).pk)
+    for invitation in invitations[:3]:
+        response_submit(invitation=invitation)
+    round_close(round=meeting_round)
+    meeting_round.refresh_from_db()
+    results = round_results(round=meeting_round)
+    assert results.release is None  # three submitted, one differs from the reveal: nothing can be shown yet
