@@ -76,6 +76,28 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email
 
 
+class PersonName(models.Model):
+    """The name one organization knows a person by. A person is one account
+    across organizations, so what one organization types about them is kept
+    as its own and shown only on its pages (issue 13); `User.name` is the
+    name the person gave themselves, in their profile."""
+
+    organization = models.ForeignKey("Organization", on_delete=models.CASCADE, related_name="person_names")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="names_known")
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("name in an organization")
+        verbose_name_plural = _("names in organizations")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="person_name_unique"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="person_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Role(models.TextChoices):
     FACILITATOR = "facilitator", _("Facilitator")
     LEAD = "lead", _("Lead")

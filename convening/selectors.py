@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 
-from .models import Membership, Organization, StakeholderGroup, Team, TeamMember, User
+from .models import Membership, Organization, PersonName, StakeholderGroup, Team, TeamMember, User
 
 
 def organizations_for(*, user: User) -> QuerySet[Organization]:
@@ -46,8 +46,31 @@ def stakeholder_groups_with_team_counts(*, team: Team) -> QuerySet[StakeholderGr
     )
 
 
+def known_name(*, organization: Organization, user: str = "user") -> Coalesce:
+    """The name `organization` knows the person (the row's `user` field) by,
+    else "". Never the name another organization typed, nor the person's own:
+    an organization that types an address learns no name it did not give
+    (issue 13)."""
+    typed = PersonName.objects.filter(organization=organization, user=OuterRef(user)).values("name")[:1]
+    return Coalesce(Subquery(typed), Value(""))
+
+
+def person_name_in(*, organization: Organization, user: User, to_themselves: bool = False) -> str:
+    """As `known_name`, for one person (one query), else their address; when
+    the words are for the person themselves (their mail), else the name they
+    gave themselves first."""
+    typed = PersonName.objects.filter(organization=organization, user=user).values_list("name", flat=True).first()
+    own = user.name if to_themselves else ""
+    return typed or own or user.email
+
+
 def team_members_for(*, team: Team) -> QuerySet[TeamMember]:
-    return team.members.select_related("user", "stakeholder_group").order_by(Lower("user__name"), "user__email")
+    """The team's members, each with `known_name` (the organization's name for them)."""
+    return (
+        team.members.select_related("user", "stakeholder_group")
+        .annotate(known_name=known_name(organization=team.organization))
+        .order_by(Lower("known_name"), "user__email")
+    )
 
 
 def team_member_emails(*, team: Team) -> dict[str, TeamMember]:

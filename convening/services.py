@@ -15,7 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from . import languages, people_csv, text
-from .models import DEFAULT_STAKEHOLDER_GROUPS, Membership, Organization, Role, StakeholderGroup, Team, TeamMember, User
+from .models import (
+    DEFAULT_STAKEHOLDER_GROUPS,
+    Membership,
+    Organization,
+    PersonName,
+    Role,
+    StakeholderGroup,
+    Team,
+    TeamMember,
+    User,
+)
 from .selectors import administrator_emails
 
 if TYPE_CHECKING:
@@ -246,35 +256,25 @@ def _people_get_or_create(
     names_by_email: dict[str, str], *, organization: Organization | None = None
 ) -> tuple[dict[str, User], set[str]]:
     """People by (already normalized) e-mail, and the e-mails of those created.
-    Adding for `organization`, a name fills in a missing one only for people
-    no other organization knows: one organization never writes what another's
-    pages show."""
+    Adding for `organization`, the name typed is that organization's (a
+    PersonName: it fills in a missing one, never replaces one), and no
+    person's own name is written: one organization never writes what
+    another's pages show. Without one (the demo's seed), a name fills in a
+    missing `User.name`."""
     existing: dict[str, User] = {
         user.email_lower: user
         for user in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=list(names_by_email))
     }
-    known_elsewhere = (
-        set(
-            Membership.objects.filter(user__in=existing.values())
-            .exclude(organization=organization)
-            .values_list("user_id", flat=True)
-        )
-        if organization is not None
-        else set()
-    )
-    named = [
-        (email, user)
-        for email, user in existing.items()
-        if not user.name and names_by_email[email] and user.pk not in known_elsewhere
-    ]
-    for email, user in named:
-        user.name = names_by_email[email]
-    User.objects.bulk_update([user for _email, user in named], ["name"])
+    if organization is None:
+        named = [(email, user) for email, user in existing.items() if not user.name and names_by_email[email]]
+        for email, user in named:
+            user.name = names_by_email[email]
+        User.objects.bulk_update([user for _email, user in named], ["name"])
     new = []
     for email, name in names_by_email.items():
         if email not in existing:
             # In the language of the request that adds them (the invitation, the import) until they use it.
-            person = User(email=email, name=name, language=languages.current())
+            person = User(email=email, name=name if organization is None else "", language=languages.current())
             person.set_unusable_password()
             new.append(person)
     # Another team may be adding the same new person at this moment: theirs counts, and is re-read below.
@@ -282,6 +282,15 @@ def _people_get_or_create(
     # Re-read rather than trust bulk_create to have set primary keys on every database.
     created = {user.email for user in new}
     people = existing | {user.email: user for user in User.objects.filter(email__in=created)} if created else existing
+    if organization is not None:
+        PersonName.objects.bulk_create(
+            [
+                PersonName(organization=organization, user=people[email], name=name)
+                for email, name in names_by_email.items()
+                if name
+            ],
+            ignore_conflicts=True,  # a name the organization has already stays
+        )
     return people, created
 
 

@@ -44,6 +44,7 @@ from .forms import (
 from .models import Team
 from .selectors import (
     memberships_for,
+    person_name_in,
     stakeholder_groups_for,
     stakeholder_groups_with_team_counts,
     stakeholder_groups_with_usage,
@@ -273,8 +274,9 @@ def team_member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def team_member_remove(request: AuthenticatedHttpRequest, pk: int, member_pk: int) -> HttpResponse:
     member = get_team_member_for(request.user, pk, member_pk)
+    name = person_name_in(organization=member.team.organization, user=member.user)
     services.team_member_remove(member=member)
-    messages.success(request, _("%(name)s was removed from the team.") % {"name": member.user})
+    messages.success(request, _("%(name)s was removed from the team.") % {"name": name})
     return redirect("convening:team_detail", pk=pk)
 
 
@@ -286,9 +288,9 @@ def team_member_group(request: AuthenticatedHttpRequest, pk: int, member_pk: int
         request.POST, groups=stakeholder_groups_for(organization=member.team.organization)
     )
     if saved(form, lambda data: services.team_member_update_group(member=member, **data)):
+        name = person_name_in(organization=member.team.organization, user=member.user)
         messages.success(
-            request,
-            _("%(name)s is now in the group “%(group)s”.") % {"name": member.user, "group": member.stakeholder_group},
+            request, _("%(name)s is now in the group “%(group)s”.") % {"name": name, "group": member.stakeholder_group}
         )
     else:
         messages.error(request, _("Choose one of the organization’s stakeholder groups."))

@@ -14,8 +14,10 @@ from convening.models import TeamMember
 
 class MemberChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, member: TeamMember) -> str:
-        values = {"name": member.user.name, "email": member.user.email, "group": member.stakeholder_group.name}
-        if member.user.name:
+        # The name the organization knows them by (team_members_for), never another organization's.
+        name = member.known_name  # type: ignore[attr-defined]  # annotated
+        values = {"name": name, "email": member.user.email, "group": member.stakeholder_group.name}
+        if name:
             return _("%(name)s, %(email)s (%(group)s)") % values
         return _("%(email)s (%(group)s)") % values
 

@@ -18,7 +18,7 @@ from assessments.models import Invitation, MessageKind, MessageStatus, Round, Ro
 from assessments.rounds.selectors import invitation_has_rating
 from convening import people_csv
 from convening.models import StakeholderGroup, TeamMember
-from convening.selectors import team_member_emails, team_members_for
+from convening.selectors import known_name, team_member_emails, team_members_for
 
 from . import tokens
 
@@ -76,15 +76,16 @@ def round_invitees(*, round: Round) -> list[Invitation]:
         Invitation.objects.filter(round=round)
         .select_related("user", "stakeholder_group")
         .annotate(
+            known_name=known_name(organization=round.organization),
             progress=Case(
                 When(revoked_at__isnull=False, then=Value(InviteeStatus.REVOKED)),
                 When(response__submitted_at__isnull=False, then=Value(InviteeStatus.SUBMITTED)),
                 When(invitation_has_rating(), then=Value(InviteeStatus.IN_PROGRESS)),
                 default=Value(InviteeStatus.NOT_STARTED),
-            )
+            ),
         )
         .prefetch_related(Prefetch("messages", queryset=SentMessage.objects.order_by("created_at", "pk")))
-        .order_by(Lower("user__name"), "user__email")
+        .order_by(Lower("known_name"), "user__email")
     )
     return [_with_status(invitation) for invitation in invitations]
 

@@ -20,6 +20,7 @@ from assessments.web import act
 from convening import languages, people_csv
 from convening.client_address import client_rate_key
 from convening.forms import TeamMembersConfirmForm, TeamMembersImportForm
+from convening.selectors import person_name_in
 from convening.services import user_adopt_language
 from convening.web import AuthenticatedHttpRequest
 
@@ -169,7 +170,8 @@ def invitation_revoke(request: AuthenticatedHttpRequest, pk: int, invitation_pk:
         invitation.round,
         partial(services.invitation_revoke, invitation=invitation),
         lambda _result: (
-            _("The invitation of %(person)s is revoked: their link no longer works.") % {"person": invitation.user}
+            _("The invitation of %(person)s is revoked: their link no longer works.")
+            % {"person": person_name_in(organization=invitation.round.organization, user=invitation.user)}
         ),
     )
 

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from assessments.invitations.selectors import invitation_link_path
 from assessments.invitations.tokens import LinkKeyLost
 from assessments.models import MessageStatus, SentMessage
+from convening.selectors import person_name_in
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ def _render_message(message: SentMessage) -> EmailMultiAlternatives:
             "invitation": invitation,
             "round": round_,
             "person": invitation.user,
+            # What the organization calls them: never a name another organization typed.
+            "person_name": person_name_in(organization=round_.organization, user=invitation.user, to_themselves=True),
             "link": settings.SITE_URL.rstrip("/") + invitation_link_path(invitation),
             "site_url": settings.SITE_URL,
             "LANGUAGE_CODE": invitation.user.language,

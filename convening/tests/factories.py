@@ -1,7 +1,7 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from convening.models import Membership, Organization, Role, StakeholderGroup, Team, TeamMember, User
+from convening.models import Membership, Organization, PersonName, Role, StakeholderGroup, Team, TeamMember, User
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -56,9 +56,18 @@ class TeamFactory(DjangoModelFactory[Team]):
 class TeamMemberFactory(DjangoModelFactory[TeamMember]):
     class Meta:
         model = TeamMember
+        skip_postgeneration_save = True
 
     team = factory.SubFactory(TeamFactory)
     user = factory.SubFactory(UserFactory)
     stakeholder_group = factory.SubFactory(
         StakeholderGroupFactory, organization=factory.SelfAttribute("..team.organization")
     )
+
+    @factory.post_generation
+    def known_by_name(obj, create, extracted, **kwargs):  # noqa: N805 — factory_boy's signature
+        """The team's organization knows the person by their name, as if it had typed it when adding them."""
+        if create and obj.user.name:
+            PersonName.objects.get_or_create(
+                organization=obj.team.organization, user=obj.user, defaults={"name": obj.user.name}
+            )

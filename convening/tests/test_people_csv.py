@@ -11,6 +11,7 @@ from django.urls import reverse
 from convening import people_csv
 from convening.models import TeamMember, User
 from convening.people_csv import PersonRow, RowStatus
+from convening.selectors import team_members_for
 from convening.tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -199,7 +200,7 @@ def test_upload_of_a_csv_file_with_a_bom(facilitator_client, team):
     assert preview.status_code == 200
     assert "Núñez" in _text(preview)
     facilitator_client.post(_import_url(team), {"payload": _payload(preview)})
-    assert team.members.get().user.name == "Núñez"
+    assert team_members_for(team=team).get().known_name == "Núñez"
 
 
 @pytest.mark.parametrize(

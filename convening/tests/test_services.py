@@ -13,6 +13,7 @@ from convening.models import (
     User,
 )
 from convening.people_csv import PersonRow
+from convening.selectors import person_name_in
 from convening.tests.factories import StakeholderGroupFactory, TeamFactory, TeamMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,11 +193,9 @@ def test_team_member_add_makes_a_stakeholder_of_the_organization(team, groups):
     )
 
     assert created
-    assert (member.user.email, member.user.name, member.stakeholder_group) == (
-        "new.person@example.org",
-        "New Person",
-        groups["Educator"],
-    )
+    assert (member.user.email, member.stakeholder_group) == ("new.person@example.org", groups["Educator"])
+    # The name typed is the organization's; the person's own stays theirs to give.
+    assert (person_name_in(organization=team.organization, user=member.user), member.user.name) == ("New Person", "")
     assert Membership.objects.filter(organization=team.organization, user=member.user, role=Role.STAKEHOLDER).exists()
 
 
@@ -276,7 +275,8 @@ def test_team_members_import_adds_everyone_new(member):
 
     assert sorted(m.user.email for m in added) == ["ana@example.org", "ben@example.org"]
     assert member.team.members.count() == 3
-    assert User.objects.get(email="ana@example.org").name == "Ana"
+    ana = User.objects.get(email="ana@example.org")
+    assert person_name_in(organization=member.team.organization, user=ana) == "Ana"
 
 
 def test_team_members_import_is_all_or_nothing(team):
@@ -298,7 +298,7 @@ def test_team_members_import_is_all_or_nothing(team):
 
 def test_team_members_import_does_not_query_per_row(team, django_assert_max_num_queries):
     rows = _rows(*[(f"P{i}", f"person{i}@example.org", "Educator") for i in range(300)])
-    UserFactory(email="person7@example.org", name="")  # one known person, whose name gets filled in
+    UserFactory(email="person7@example.org", name="")  # one known person, whom the organization names
 
     # About ten queries, plus SQLite's splitting of each bulk insert into
     # batches (its limit on parameters); one query per row would be 1,200.
