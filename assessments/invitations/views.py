@@ -171,7 +171,11 @@ def invitation_revoke(request: AuthenticatedHttpRequest, pk: int, invitation_pk:
         partial(services.invitation_revoke, invitation=invitation),
         lambda _result: (
             _("The invitation of %(person)s is revoked: their link no longer works.")
-            % {"person": person_name_in(organization=invitation.round.organization, user=invitation.user)}
+            % {
+                "person": person_name_in(organization=invitation.round.organization, user=invitation.user)
+                if invitation.user
+                else _("Walk-in")
+            }
         ),
     )
 

@@ -36,7 +36,9 @@ def _render_message(message: SentMessage) -> EmailMultiAlternatives:
             "round": round_,
             "person": invitation.user,
             # What the organization calls them: never a name another organization typed.
-            "person_name": person_name_in(organization=round_.organization, user=invitation.user, to_themselves=True),
+            "person_name": person_name_in(organization=round_.organization, user=invitation.user, to_themselves=True)
+            if invitation.user
+            else "",
             "link": settings.SITE_URL.rstrip("/") + invitation_link_path(invitation),
             "site_url": settings.SITE_URL,
             "LANGUAGE_CODE": invitation.user.language,
