@@ -16,9 +16,10 @@ from django.utils.functional import Promise
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import ReportKind, Round, RoundStatus
+from assessments.models import ActionPlan, ReportKind, Round, RoundStatus
 from assessments.planning.selectors import round_action_plans
-from assessments.results.computation import round_results
+from assessments.results.computation import RoundResults, round_results
+from convening import languages
 
 from . import pdf, tables, workbook
 from .selectors import anonymized_ratings
@@ -55,25 +56,42 @@ class Format:
         return "assessments:round_report" if self.background else f"assessments:export_{self.kind}"
 
 
+def _results(round_: Round) -> RoundResults:
+    """In the language the file is made in: the reader's (a worker makes it
+    in the requester's, reports.building), rubric texts included."""
+    return round_results(round=round_, language=languages.current())
+
+
 def _results_csv(round_: Round, progress: Progress) -> str:
-    return tables.results_csv(round_results(round=round_))
+    return tables.results_csv(_results(round_))
 
 
 def _ratings_csv(round_: Round, progress: Progress) -> str:
-    return tables.ratings_csv(anonymized_ratings(results=round_results(round=round_)))
+    return tables.ratings_csv(anonymized_ratings(results=_results(round_)))
+
+
+def _action_plans(round_: Round, results: RoundResults) -> dict[int, ActionPlan]:
+    """The round's plans, their target levels named as `results` names them
+    (in the file's language)."""
+    levels = {level.pk: level for rubric_result in results.rubrics for level in rubric_result.levels}
+    plans = round_action_plans(round=round_)
+    for plan in plans.values():
+        plan.target_level = levels.get(plan.target_level_id, plan.target_level)
+    return plans
 
 
 def _results_xlsx(round_: Round, progress: Progress) -> bytes:
-    return workbook.results_workbook(round_results(round=round_), round_action_plans(round=round_))
+    results = _results(round_)
+    return workbook.results_workbook(results, _action_plans(round_, results))
 
 
 REPORT_RESULTS_READ, REPORT_PAGE_RENDERED, REPORT_PDF_MADE = 30, 50, 90
 
 
 def _round_pdf(round_: Round, progress: Progress) -> bytes:
-    results = round_results(round=round_)
+    results = _results(round_)
     progress(REPORT_RESULTS_READ)
-    html = pdf.report_html(results, round_action_plans(round=round_))
+    html = pdf.report_html(results, _action_plans(round_, results))
     progress(REPORT_PAGE_RENDERED)
     document = pdf.html_to_pdf(html)
     progress(REPORT_PDF_MADE)

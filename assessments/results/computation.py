@@ -13,6 +13,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
 from assessments.models import Consensus, Invitation, Release, Round, RoundStatus
 from convening.models import StakeholderGroup
+from rubrics import localization
 from rubrics.models import KeyAction, Level, Rubric
 
 from .aggregation import Stats, stats_from_counts
@@ -85,17 +86,23 @@ def current_consensus(*, round: Round) -> dict[int, int]:
     return dict(rows.values_list("key_action_id", "level_id"))
 
 
-def round_results(*, round: Round) -> RoundResults:
+def round_results(*, round: Round, language: str | None = None) -> RoundResults:
     """The round's release as figures (eight queries, whatever the number of
-    respondents, once the release is made), recorded as shown."""
+    respondents, once the release is made), recorded as shown. The rubrics'
+    words are in `language` where they have a translation into it (by
+    default, and else, in their originals); the figures never depend on it."""
     release = release_to_show(round=round)
-    # 1–3: the rubrics with their levels and key actions
+    language = language or localization.original_language()
+    # 1–3: the rubrics (with their translation into `language`) with their levels and key actions
     rubrics = list(
-        round.rubrics.order_by("round_rubrics__position").prefetch_related(
+        localization.with_translation(
+            round.rubrics.order_by("round_rubrics__position"), language=language
+        ).prefetch_related(
             Prefetch("levels", queryset=Level.objects.order_by("position")),
             Prefetch("key_actions", queryset=KeyAction.objects.order_by("position")),
         )
     )
+    localization.show_in(rubrics, language=language)
     # 4: who has submitted, 5: invitations still standing (paper respondents count as invited too)
     counted = counted_responses(round).aggregate(
         total=Count("pk"), private=Count("pk", filter=Q(invitation__isnull=False))

@@ -4,7 +4,7 @@ rounding every file shares with it."""
 from __future__ import annotations
 
 from .aggregation import Stats
-from .computation import KeyActionResult, RoundResults
+from .computation import KeyActionResult, RoundResults, RubricResult
 
 MEAN_DECIMALS = 2
 
@@ -68,12 +68,22 @@ def results_as_json(results: RoundResults) -> dict:
         "release": None
         if release is None
         else {"made_at": release.made_at.isoformat(), "respondents": release.respondents, "waiting": release.waiting},
-        "rubrics": [
-            {
-                "slug": rubric_result.rubric.slug,
-                "title": rubric_result.rubric.title,
-                "key_actions": [_key_action(result) for result in rubric_result.key_actions],
-            }
-            for rubric_result in results.rubrics
-        ],
+        "rubrics": [_rubric(rubric_result) for rubric_result in results.rubrics],
+    }
+
+
+def _rubric(rubric_result: RubricResult) -> dict:
+    """SPEC §5's rubric; one shown in a translation (`?lang=`) also says in
+    which language, and whose translation it is."""
+    rubric = rubric_result.rubric
+    translated = (
+        {"language": rubric.shown_language, "translation_note": rubric.translation_note}
+        if getattr(rubric, "is_translated", False)
+        else {}
+    )
+    return {
+        "slug": rubric.slug,
+        "title": rubric.title,
+        **translated,
+        "key_actions": [_key_action(result) for result in rubric_result.key_actions],
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,7 +21,9 @@ from assessments.planning.blocks import consensus_context
 from assessments.planning.forms import ConsensusForm
 from assessments.planning.selectors import consensus_history, open_steps_from_previous_rounds
 from assessments.web import problem_page
+from convening import languages
 from convening.web import AuthenticatedHttpRequest
+from rubrics import localization
 
 from . import services
 from .charts import level_swatch_svg
@@ -51,7 +54,7 @@ def results_page(
     action has, the comments being on a page of their own. `bound_form` is a
     refused consensus form (key action id, form), shown with its errors."""
     round_ = access.round
-    data = round_results(round=round_)
+    data = round_results(round=round_, language=languages.current())
     history = consensus_history(round=round_) if "results.read" in access.capabilities else {}
     evidence = round_evidence_counts(results=data) if "results.comments" in access.capabilities else None
     rubrics = []
@@ -96,8 +99,18 @@ def results_page(
 @require_GET
 @results_view(need="results.read")
 def results_json(request: HttpRequest, access: ResultsAccess) -> JsonResponse:
-    """SPEC §5's figures for facilitators and leads; stakeholders never get them raw."""
-    return JsonResponse(results_as_json(round_results(round=access.round)), json_dumps_params={"ensure_ascii": False})
+    """SPEC §5's figures for facilitators and leads; stakeholders never get them raw. The titles are the
+    rubrics' originals, or with `?lang=<code>` their translations into that language where they have one
+    (each rubric says which it is); a language the site does not have answers 400."""
+    language = request.GET.get("lang", localization.original_language())
+    if language not in dict(settings.LANGUAGES):
+        message = _("“%(language)s” is not a language of this site (%(languages)s).") % {
+            "language": language,
+            "languages": ", ".join(code for code, _name in settings.LANGUAGES),
+        }
+        return JsonResponse({"error": message}, status=400)
+    results = round_results(round=access.round, language=language)
+    return JsonResponse(results_as_json(results), json_dumps_params={"ensure_ascii": False})
 
 
 @require_POST
