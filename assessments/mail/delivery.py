@@ -75,7 +75,9 @@ def message_deliver(*, message_id: int) -> bool:
     Returns whether this call sent it."""
     with transaction.atomic():
         message = (
-            SentMessage.objects.select_for_update()
+            # Only the message's row: the invitation's person is an outer join (walk-ins have none), which
+            # PostgreSQL refuses to lock.
+            SentMessage.objects.select_for_update(of=("self",))
             .select_related("invitation__user", "invitation__round__team", "invitation__round__organization")
             .filter(pk=message_id)
             .first()
