@@ -110,6 +110,13 @@ class RatingAdmin(ReadOnlyAdmin):
     def round(self, rating: Rating) -> Round:
         return rating.response.round
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        """Only the filters offered. Django also allows every step of a
+        filter's path, and `?response=<id>`, a step towards the
+        organization, would list one respondent's levels."""
+        offered = any(lookup == path or lookup.startswith(f"{path}__") for path in self.list_filter)
+        return offered and super().lookup_allowed(lookup, value, request)
+
 
 @admin.register(SentMessage)
 class SentMessageAdmin(ReadOnlyAdmin):

@@ -35,3 +35,28 @@ def test_the_rating_list_and_page_show_no_person(admin_client):
         assert (person.name or person.email) not in text
         assert invitation.round.name in text
         assert f"/admin/assessments/response/{rating.response_id}/" not in text
+
+
+def test_the_rating_list_cannot_be_filtered_down_to_one_respondent(admin_client):
+    """Django lets a list be filtered by any step of a filter's path, so
+    `?response=<id>` (a step towards the organization filter) would list one
+    response's levels, and the response list beside names its respondent."""
+    round_, invitation = _rated_round()
+    response_id = Rating.objects.get(response__invitation=invitation).response_id
+    url = reverse("admin:assessments_rating_changelist")
+
+    for query in (
+        {"response": response_id},
+        {"response__id__exact": response_id},
+        {"response__invitation": invitation.pk},
+        {"response__invitation__user__email": invitation.user.email},
+    ):
+        page = admin_client.get(url, query)
+        assert page.status_code in (302, 400), query
+        assert "field-level" not in page.content.decode(), query
+
+    offered = admin_client.get(
+        url, {"response__round__organization__id__exact": round_.organization_id, "not_sure__exact": 0}
+    )
+    assert offered.status_code == 200
+    assert "field-level" in offered.content.decode()
