@@ -10,4 +10,5 @@ urlpatterns = [
     path("import/", views.rubric_import, name="import"),
     path("<slug:slug>.json", views.rubric_json, name="json"),
     path("<slug:slug>/", views.rubric_detail, name="detail"),
+    path("<slug:slug>/translations/<str:language>/", views.rubric_translation, name="translation"),
 ]
