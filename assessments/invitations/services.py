@@ -94,6 +94,8 @@ def invitation_resend(*, invitation: Invitation, new_link: bool = False) -> Sent
         raise StateConflict(_("A revoked invitation cannot be sent."))
     if invitation.round.status != RoundStatus.OPEN:
         raise StateConflict(_("Invitations can only be sent while the round is open."))
+    if invitation.is_walk_in:
+        raise StateConflict(_("Someone who joined in the meeting left no address to send to."))
     if new_link:
         _new_link(invitation)
         invitation.save(update_fields=["token_nonce", "token_hash"])

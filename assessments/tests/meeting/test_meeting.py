@@ -272,3 +272,14 @@ def test_a_release_after_the_meeting_cannot_be_subtracted_from_a_reveal(facilita
     meeting_round.refresh_from_db()
     results = round_results(round=meeting_round)
     assert results.release is None  # three submitted, one differs from the reveal: nothing can be shown yet
+
+
+def test_the_round_page_lists_walk_ins_and_sends_them_nothing(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    walk_in(meeting, "Provider")
+    invitation = Invitation.objects.get(walk_in_meeting=meeting)
+    page = client.get(url("round_detail", meeting_round)).content.decode()
+    assert "Walk-in, joined in the meeting" in page
+    assert url("invitation_resend", meeting_round, invitation.pk) not in page
+    response = client.post(url("invitation_resend", meeting_round, invitation.pk))
+    assert response.status_code == 409 and not invitation.messages.exists()
