@@ -3,6 +3,8 @@ transaction, so a rubric is stored whole or not at all."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -105,3 +107,45 @@ def rubric_translation_save(*, rubric: Rubric, language: str, data: dict[str, An
         rubric=rubric, language=language, defaults={"texts": texts}
     )
     return translation
+
+
+BUILTIN_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@transaction.atomic
+def builtin_translations_load(*, data_dir: Path = BUILTIN_DATA_DIR) -> list[str]:
+    """Stores the translations of the built-in rubrics shipped as
+    `<data_dir>/<language>/<slug>.json` (the structure of a translation in the
+    exchange format), for every language of the site: adding a language is
+    adding its files, then running this (`manage.py load_rubric_translations`;
+    the web service runs it after migrating). Each is checked against its
+    rubric's first version as an import checks it, and stored in place of
+    what was there; one bad file refuses them all, with nothing changed.
+    Returns "<slug> [<language>]" for each one stored."""
+    loaded = []
+    errors: list[str] = []
+    for language in exchange.translation_languages():
+        for path in sorted((data_dir / language).glob("*.json")):
+            rubric = (
+                Rubric.objects.filter(organization__isnull=True, slug=path.stem, version=1)
+                .prefetch_related("levels", "key_actions__descriptors")
+                .first()
+            )
+            if rubric is None:
+                errors.append(_("%(file)s: no built-in rubric “%(slug)s”") % {"file": path.name, "slug": path.stem})
+                continue
+            try:
+                texts = exchange.clean_translation(
+                    original=exchange.original_to_dict(rubric),
+                    language=language,
+                    data=json.loads(path.read_text(encoding="utf-8")),
+                )
+            except (ValueError, ValidationError) as error:
+                messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+                errors.extend(f"{language}/{path.name}: {message}" for message in messages)
+                continue
+            RubricTranslation.objects.update_or_create(rubric=rubric, language=language, defaults={"texts": texts})
+            loaded.append(f"{rubric.slug} [{language}]")
+    if errors:
+        raise ValidationError(errors)
+    return loaded
