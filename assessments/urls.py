@@ -5,6 +5,17 @@ from django.urls import include, path
 
 app_name = "assessments"
 
-FEATURES = ["rating", "invitations", "rounds", "paper", "results", "planning", "history", "reports", "groups", "meeting"]
+FEATURES = [
+    "rating",
+    "invitations",
+    "rounds",
+    "paper",
+    "results",
+    "planning",
+    "history",
+    "reports",
+    "groups",
+    "meeting",
+]
 
 urlpatterns = [path("", include(f"assessments.{feature}.urls")) for feature in FEATURES]

@@ -193,5 +193,5 @@ def invitation_resend(request: AuthenticatedHttpRequest, pk: int, invitation_pk:
         request,
         invitation.round,
         partial(services.invitation_resend, invitation=invitation, new_link=new_link),
-        lambda _result: success % {"email": invitation.user.email},
+        lambda _result: success % {"email": invitation.user.email if invitation.user else ""},
     )

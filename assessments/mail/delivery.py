@@ -29,19 +29,20 @@ MESSAGE_MAX_ATTEMPTS = 7
 def _render_message(message: SentMessage) -> EmailMultiAlternatives:
     invitation = message.invitation
     round_ = invitation.round
+    person = invitation.user
+    if person is None:
+        raise ValueError("Messages are queued only for invitations of a person; walk-ins left no address.")
     # Dates read in the organization's time zone, words in the invitee's language.
-    with translation.override(invitation.user.language), timezone.override(round_.organization.time_zone):
+    with translation.override(person.language), timezone.override(round_.organization.time_zone):
         context = {
             "invitation": invitation,
             "round": round_,
-            "person": invitation.user,
+            "person": person,
             # What the organization calls them: never a name another organization typed.
-            "person_name": person_name_in(organization=round_.organization, user=invitation.user, to_themselves=True)
-            if invitation.user
-            else "",
+            "person_name": person_name_in(organization=round_.organization, user=person, to_themselves=True),
             "link": settings.SITE_URL.rstrip("/") + invitation_link_path(invitation),
             "site_url": settings.SITE_URL,
-            "LANGUAGE_CODE": invitation.user.language,
+            "LANGUAGE_CODE": person.language,
         }
         template = f"assessments/email/{message.kind}"
         # A subject is plain text: its template turns autoescaping off, or "&" would arrive as "&amp;".

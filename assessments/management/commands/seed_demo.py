@@ -600,9 +600,10 @@ def _open_round(team: Team, rubrics: list[Rubric], facilitator: User) -> None:
     round_open(round=round_, now=opens_at)
     answers = _Answers(rubrics, random.Random(OPEN_ROUND_SEED))
     for invitation in invitations:
-        if invitation.user.email not in OPEN_ROUND_PROGRESS:
+        email = invitation.user.email if invitation.user else ""
+        if email not in OPEN_ROUND_PROGRESS:
             continue
-        rated = OPEN_ROUND_PROGRESS[invitation.user.email]
+        rated = OPEN_ROUND_PROGRESS[email]
         drawn = answers.draw(FALL.standings, invitation.stakeholder_group.name)
         _rate(invitation, drawn[:rated])
         if rated is None:

@@ -45,7 +45,9 @@ def walk_in(meeting, group_name="Family") -> Client:
 
 def answer(phone, meeting, position_level: int | None, key_action_position=1) -> None:
     page = phone.get(reverse("assessments:meeting_phone", args=[meeting.code])).content.decode()
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    found = re.search(r'name="version" value="(\d+)"', page)
+    assert found is not None
+    version = found.group(1)
     ka = key_action(meeting.round, key_action_position)
     value = "not_sure" if position_level is None else str(level(meeting.round, position_level).pk)
     response = phone.post(
