@@ -1,12 +1,18 @@
-from typing import Any, cast
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from . import people_csv
 from .models import StakeholderGroup, Team, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ProfileForm(forms.ModelForm):
@@ -28,7 +34,29 @@ class TeamForm(forms.Form):
 
 
 class StakeholderGroupForm(forms.Form):
+    """The name in the site's original language, and one optional field per
+    other language (`name_es`, …), made from settings.LANGUAGES."""
+
     name = forms.CharField(label=_("Name"), max_length=StakeholderGroup._meta.get_field("name").max_length)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code, label in other_languages():
+            self.fields[f"name_{code}"] = forms.CharField(
+                label=_("Name in %(language)s") % {"language": label},
+                max_length=StakeholderGroup._meta.get_field("name").max_length,
+                required=False,
+                help_text=_("Lists and imports in that language may name the group so; pages in it show it so."),
+            )
+
+    def names(self) -> dict[str, str]:
+        """The other languages' names typed, by language code."""
+        return {code: self.cleaned_data.get(f"name_{code}", "") for code, _label in other_languages()}
+
+
+def other_languages() -> list[tuple[str, StrOrPromise]]:
+    """The site's languages other than the original one, as (code, name)."""
+    return [(code, label) for code, label in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
 
 class StakeholderGroupChoiceForm(forms.Form):

@@ -22,3 +22,17 @@ def supported(code: str | None) -> str:
 def current() -> str:
     """The language this request (or task) is answered in."""
     return supported(translation.get_language())
+
+
+def catalogue_names(text: str) -> dict[str, str]:
+    """`text` as the message catalogue translates it into each of the site's
+    other languages (those it has a translation in): a language added to the
+    catalogue is included with no code change."""
+    names = {}
+    for code, _label in settings.LANGUAGES:
+        if code != settings.LANGUAGE_CODE:
+            with translation.override(code):
+                translated = translation.gettext(text)
+            if translated != text:
+                names[code] = translated
+    return names

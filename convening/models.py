@@ -8,10 +8,21 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from . import languages
 from .text import comparison_key
 
-DEFAULT_STAKEHOLDER_GROUPS = ["Family", "Educator", "Administrator", "Provider", "Advocate", "Other"]
+# Each organization starts with these; their names in the site's other languages come from the message
+# catalogue (gettext_noop marks them), so a language added to the catalogue names them with no code change.
+DEFAULT_STAKEHOLDER_GROUPS = [
+    gettext_noop("Family"),
+    gettext_noop("Educator"),
+    gettext_noop("Administrator"),
+    gettext_noop("Provider"),
+    gettext_noop("Advocate"),
+    gettext_noop("Other"),
+]
 
 
 class UserManager(BaseUserManager["User"]):
@@ -145,7 +156,10 @@ class StakeholderGroup(models.Model):
     """The groups results are disaggregated by (Family, Educator, …), per organization."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="stakeholder_groups")
+    # In the site's original language (settings.LANGUAGE_CODE); `names` holds the others, by language code
+    # ({"es": "Familia"}). Figures are kept by the group's id, so no figure depends on which name is read.
     name = models.CharField(_("name"), max_length=100)
+    names = models.JSONField(_("names in other languages"), default=dict, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -157,12 +171,22 @@ class StakeholderGroup(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.name_in()
+
+    def name_in(self, language: str | None = None) -> str:
+        """The name in `language` (by default the one this request or task is
+        answered in), else the original."""
+        return self.names.get(languages.supported(language or languages.current())) or self.name
 
     @property
     def key(self) -> str:
         """The name as compared: look-alike names are one name."""
         return comparison_key(self.name)
+
+    @property
+    def keys(self) -> set[str]:
+        """Every name's key, in every language: a list may name the group in any of them."""
+        return {comparison_key(name) for name in (self.name, *self.names.values()) if name}
 
 
 class Team(models.Model):

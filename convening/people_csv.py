@@ -149,7 +149,9 @@ def _read(reader: Any) -> Iterator[list[str]]:
 
 def check_rows(*, team: Team, rows: list[PersonRow]) -> list[RowResult]:
     """What importing `rows` into `team` would do, row by row (two queries)."""
-    groups = {group.key: group for group in stakeholder_groups_for(organization=team.organization)}
+    listed = list(stakeholder_groups_for(organization=team.organization))
+    # A row may name its group in any of the site's languages ("Familia").
+    groups = {key: group for group in listed for key in group.keys}
     members = team_member_emails(team=team)
     administrators = administrator_emails([row.email.strip().lower() for row in rows])
     first_seen: dict[str, RowResult] = {}
@@ -170,7 +172,7 @@ def check_rows(*, team: Team, rows: list[PersonRow]) -> list[RowResult]:
                 % {
                     "group": row.group,
                     "organization": team.organization.name,
-                    "groups": ", ".join(group.name for group in groups.values()),
+                    "groups": ", ".join(str(group) for group in listed),
                 }
             )
         if result.email in administrators:

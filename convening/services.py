@@ -7,6 +7,7 @@ import zoneinfo
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Model, ProtectedError, QuerySet
@@ -81,7 +82,9 @@ def stakeholder_groups_seed_defaults(*, organization: Organization) -> None:
     start = _next_group_position(organization)
     missing = [name for name in DEFAULT_STAKEHOLDER_GROUPS if name.lower() not in existing]
     StakeholderGroup.objects.bulk_create(
-        StakeholderGroup(organization=organization, name=name, position=start + offset)
+        StakeholderGroup(
+            organization=organization, name=name, names=languages.catalogue_names(name), position=start + offset
+        )
         for offset, name in enumerate(missing)
     )
 
@@ -96,17 +99,25 @@ def membership_grant(*, organization: Organization, user: User, role: Role | str
 
 
 @transaction.atomic
-def stakeholder_group_create(*, organization: Organization, name: str) -> StakeholderGroup:
-    name = _stakeholder_group_name(organization=organization, name=name)
+def stakeholder_group_create(
+    *, organization: Organization, name: str, names: dict[str, str] | None = None
+) -> StakeholderGroup:
+    """`names`: the group's name in the site's other languages, by language code (empty ones are left out)."""
+    name, names = _stakeholder_group_names(organization=organization, name=name, names=names or {})
     return StakeholderGroup.objects.create(
-        organization=organization, name=name, position=_next_group_position(organization)
+        organization=organization, name=name, names=names, position=_next_group_position(organization)
     )
 
 
 @transaction.atomic
-def stakeholder_group_rename(*, group: StakeholderGroup, name: str) -> StakeholderGroup:
-    group.name = _stakeholder_group_name(organization=group.organization, name=name, exclude_pk=group.pk)
-    group.save(update_fields=["name"])
+def stakeholder_group_rename(
+    *, group: StakeholderGroup, name: str, names: dict[str, str] | None = None
+) -> StakeholderGroup:
+    """As create; `names` None leaves the other languages' names as they are."""
+    group.name, group.names = _stakeholder_group_names(
+        organization=group.organization, name=name, names=group.names if names is None else names, exclude_pk=group.pk
+    )
+    group.save(update_fields=["name", "names"])
     return group
 
 
@@ -331,23 +342,35 @@ def _required_name(name: str, *, max_length: int | None) -> str:
     return name
 
 
-def _stakeholder_group_name(*, organization: Organization, name: str, exclude_pk: int | None = None) -> str:
-    """The name cleaned of what cannot be seen; one that looks like another
-    group's is that group's (the organizations' groups are a few)."""
-    name = _required_name(text.clean_text(name), max_length=StakeholderGroup._meta.get_field("name").max_length)
-    if text.mixes_scripts(name):
+def _stakeholder_group_names(
+    *, organization: Organization, name: str, names: dict[str, str], exclude_pk: int | None = None
+) -> tuple[str, dict[str, str]]:
+    """The name and the other languages' names, each cleaned of what cannot
+    be seen. A list may name a group in any language, so no name, in any
+    language, may look like another group's name in any language (the
+    organizations' groups are a few)."""
+    others = list(_others(organization.stakeholder_groups.all(), exclude_pk))
+    name = _stakeholder_group_name(name, field="name", others=others)
+    cleaned = {}
+    for code, _label in settings.LANGUAGES:
+        if code != settings.LANGUAGE_CODE and names.get(code, "").strip():
+            cleaned[code] = _stakeholder_group_name(names[code], field=f"name_{code}", others=others)
+    return name, cleaned
+
+
+def _stakeholder_group_name(value: str, *, field: str, others: list[StakeholderGroup]) -> str:
+    value = _required_name(text.clean_text(value), max_length=StakeholderGroup._meta.get_field("name").max_length)
+    if text.mixes_scripts(value):
         raise _field_error(
-            "name",
+            field,
             _("“%(name)s” mixes letters of different alphabets (for example a Cyrillic “а” among Latin letters)."),
-            name=name,
+            name=value,
         )
-    key = text.comparison_key(name)
-    taken = next(
-        (group for group in _others(organization.stakeholder_groups.all(), exclude_pk) if group.key == key), None
-    )
+    key = text.comparison_key(value)
+    taken = next((group for group in others if key in group.keys), None)
     if taken is not None:
-        raise _field_error("name", _("There is a group called “%(name)s” already."), name=taken.name)
-    return name
+        raise _field_error(field, _("There is a group called “%(name)s” already."), name=taken.name_in())
+    return value
 
 
 def _others(rows: QuerySet[M], exclude_pk: int | None) -> QuerySet[M]:

@@ -40,6 +40,7 @@ from .forms import (
     TeamMemberAddForm,
     TeamMembersConfirmForm,
     TeamMembersImportForm,
+    other_languages,
 )
 from .models import Team
 from .selectors import (
@@ -362,20 +363,27 @@ def stakeholder_groups(request: HttpRequest) -> HttpResponse:
     organization = get_current_organization_for(request, need="team.manage")
     form = StakeholderGroupForm(prefix="new")
     row_error: tuple[int, list[str], str] | None = None
+    typed_names: dict[str, str] = {}
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create":
             form = StakeholderGroupForm(request.POST, prefix="new")
-            group = saved(form, lambda data: services.stakeholder_group_create(organization=organization, **data))
+            group = saved(
+                form,
+                lambda data: services.stakeholder_group_create(
+                    organization=organization, name=data["name"], names=form.names()
+                ),
+            )
             if group is not None:
                 messages.success(request, _("The group “%(name)s” was added.") % {"name": group.name})
                 return redirect("convening:stakeholder_groups")
         elif action in {"rename", "delete"}:
             group = get_stakeholder_group_for(organization=organization, pk=_posted_pk(request, "group"))
             name = request.POST.get("name", "")
+            names = {code: request.POST.get(f"name_{code}", "") for code, _label in other_languages()}
             try:
                 if action == "rename":
-                    services.stakeholder_group_rename(group=group, name=name)
+                    services.stakeholder_group_rename(group=group, name=name, names=names)
                     messages.success(request, _("The group was renamed “%(name)s”.") % {"name": group.name})
                 else:
                     services.stakeholder_group_delete(group=group)
@@ -383,14 +391,15 @@ def stakeholder_groups(request: HttpRequest) -> HttpResponse:
                 return redirect("convening:stakeholder_groups")
             except ValidationError as error:
                 row_error = (group.pk, error.messages, name if action == "rename" else group.name)
+                typed_names = names if action == "rename" else {}
         else:
             return HttpResponse(_("Unknown action."), status=400)
-    context = {
-        "organization": organization,
-        "groups": stakeholder_groups_with_usage(organization=organization),
-        "form": form,
-        "row_error": row_error,
-    }
+    groups = list(stakeholder_groups_with_usage(organization=organization))
+    for each in groups:
+        # The other languages' names as the row's inputs show them: as typed, when the rename was refused.
+        shown = typed_names if row_error and row_error[0] == each.pk else each.names
+        each.other_names = [(code, label, shown.get(code, "")) for code, label in other_languages()]  # type: ignore[attr-defined]
+    context = {"organization": organization, "groups": groups, "form": form, "row_error": row_error}
     return render(request, "convening/stakeholder_groups.html", context)
 
 

@@ -34,7 +34,7 @@ def stakeholder_group_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpR
             else:
                 messages.success(
                     request,
-                    _("“%(group)s” was merged into “%(into)s”.") % {"group": group.name, "into": into.name},
+                    _("“%(group)s” was merged into “%(into)s”.") % {"group": group, "into": into},
                 )
                 return redirect("convening:stakeholder_groups")
         else:

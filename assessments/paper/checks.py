@@ -166,7 +166,7 @@ def sheets_from_rows(
 ) -> tuple[list[PaperSheet], list[Problem]]:
     """The respondents the rows describe, in order of first appearance, and
     the problems of the rows that could not be read (left out of the sheets)."""
-    groups_by_name = {group.key: group for group in groups}
+    groups_by_name = {key: group for group in groups for key in group.keys}  # a name in any language
     sheets: dict[str, PaperSheet] = {}
     group_rows: dict[str, int] = {}  # where each respondent's group was first given
     problems: list[Problem] = []
@@ -187,7 +187,7 @@ def sheets_from_rows(
             if group is None:
                 row_problems.append(
                     _("“%(group)s” is not a stakeholder group of this organization: use %(groups)s.")
-                    % {"group": row.group, "groups": ", ".join(g.name for g in groups_by_name.values())}
+                    % {"group": row.group, "groups": ", ".join(str(g) for g in groups)}
                 )
             elif sheet.stakeholder_group is None:
                 sheet.stakeholder_group, group_rows[row.respondent] = group, row.row
