@@ -13,12 +13,14 @@ descriptors prefetched with it, keeping each original beside it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import JSONField, Model, OuterRef, QuerySet, Subquery
 
-from .models import Rubric, RubricTranslation
+from .models import KeyAction, Rubric, RubricTranslation
+
+M = TypeVar("M", bound=Model)
 
 
 def original_language() -> str:
@@ -51,6 +53,41 @@ def show_in(rubrics: Iterable[Rubric], *, language: str) -> None:
         rubric.translation_note = texts["note"] if texts is not None else ""
         if texts is not None:
             _translate(rubric, texts)
+
+
+def with_translation_of(rows: QuerySet[M], *, relation: str, language: str) -> QuerySet[M]:
+    """Rows that point at a rubric (`relation`, as a round's rubrics do),
+    each with that rubric's translation into `language` read in the same
+    query; `show_related_in` then shows the rubrics of the rows read."""
+    if language == original_language():
+        return rows
+    texts = RubricTranslation.objects.filter(rubric=OuterRef(relation), language=language).values("texts")[:1]
+    return rows.annotate(rubric_translation_texts=Subquery(texts, output_field=JSONField()))
+
+
+def show_related_in(rows: Iterable[Any], *, relation: str, language: str) -> None:
+    """`show_in` for the rubrics of rows read by `with_translation_of`."""
+    rubrics = []
+    for row in rows:
+        rubric = getattr(row, relation)
+        rubric.translation_texts = getattr(row, "rubric_translation_texts", None)
+        rubrics.append(rubric)
+    show_in(rubrics, language=language)
+
+
+def show_key_action_in(key_action: KeyAction, *, language: str) -> None:
+    """One key action, read with its rubric, titled in `language` where its
+    version has a translation into it: one query, none in the originals'."""
+    if language == original_language():
+        return
+    texts = RubricTranslation.objects.filter(rubric_id=key_action.rubric_id, language=language).values_list(
+        "texts", flat=True
+    )
+    translation = next(iter(texts), None)
+    if translation is None:
+        return
+    row = next(row for row in translation["key_actions"] if row["position"] == key_action.position)
+    key_action.title, key_action.rubric.title = row["title"], translation["title"]
 
 
 def _translate(rubric: Rubric, texts: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from assessments.models import Round, RoundRubric, RoundStatus
 from convening.models import Organization, Team
+from rubrics import localization
 from rubrics.models import KeyAction, Level, Rubric
 
 from .selectors import consensus_positions, level_name, n_and_median, released_counts
@@ -83,6 +84,7 @@ def organization_overview(
     rubric_slug: str = "",
     closed_from: datetime | None = None,
     closed_before: datetime | None = None,
+    language: str | None = None,
 ) -> list[OverviewRubric]:
     """Teams × key actions, one table per rubric; for each team and rubric the
     latest round closed from `closed_from` and before `closed_before` that
@@ -108,11 +110,16 @@ def organization_overview(
     if closed_before:
         round_rubrics = round_rubrics.filter(ended_at__lt=closed_before)
 
+    # The rubrics' words in `language` where they have a translation into it (by default in their originals).
+    language = language or localization.original_language()
+    read = list(localization.with_translation_of(round_rubrics, relation="rubric", language=language))
+    localization.show_related_in(read, relation="rubric", language=language)
+
     # Newest first: the first row seen for a (team, slug) is the one shown,
     # and the first version seen for a slug names the columns.
     latest: dict[tuple[int, str], RoundRubric] = {}
     newest: dict[str, Rubric] = {}
-    for round_rubric in round_rubrics:
+    for round_rubric in read:
         slug = round_rubric.rubric.slug
         latest.setdefault((round_rubric.round.team_id, slug), round_rubric)
         newest.setdefault(slug, round_rubric.rubric)

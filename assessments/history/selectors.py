@@ -19,6 +19,7 @@ from assessments.models import Consensus, Round, RoundRubric, RoundStatus
 from assessments.results.aggregation import median_of
 from assessments.results.releases import releases_to_show
 from convening.models import Team
+from rubrics import localization
 from rubrics.models import KeyAction, Level, Rubric
 
 # (rubric slug, key action position): the same key action across rubric versions.
@@ -92,17 +93,22 @@ def closed_rounds(*, team: Team) -> QuerySet[Round]:
     )
 
 
-def _round_rubrics(round_ids: Iterable[int]) -> list[RoundRubric]:
-    """The rubrics of the rounds with their levels and key actions (three queries)."""
-    return list(
-        RoundRubric.objects.filter(round_id__in=list(round_ids))
-        .select_related("rubric")
+def _round_rubrics(round_ids: Iterable[int], *, language: str) -> list[RoundRubric]:
+    """The rubrics of the rounds with their levels and key actions (three
+    queries), in `language` where they have a translation into it."""
+    rows = localization.with_translation_of(
+        RoundRubric.objects.filter(round_id__in=list(round_ids)), relation="rubric", language=language
+    )
+    round_rubrics = list(
+        rows.select_related("rubric")
         .prefetch_related(
             Prefetch("rubric__levels", queryset=Level.objects.order_by("position")),
             Prefetch("rubric__key_actions", queryset=KeyAction.objects.order_by("position")),
         )
         .order_by("position", "pk")
     )
+    localization.show_related_in(round_rubrics, relation="rubric", language=language)
+    return round_rubrics
 
 
 def released_counts(
@@ -158,13 +164,14 @@ def _change(current: float | None, previous: float | None) -> Change | None:
     return None if current is None or previous is None else Change(delta=current - previous)
 
 
-def team_history(*, team: Team) -> TeamHistory:
+def team_history(*, team: Team, language: str | None = None) -> TeamHistory:
     """Six queries whatever the number of rounds: the closed rounds, their
     rubrics with levels and key actions (three), their releases and the
-    current consensus records."""
+    current consensus records. The rubrics' words are in `language` where
+    they have a translation into it (by default in their originals)."""
     rounds = list(closed_rounds(team=team))
     round_ids = [round_.pk for round_ in rounds]
-    round_rubrics = _round_rubrics(round_ids)
+    round_rubrics = _round_rubrics(round_ids, language=language or localization.original_language())
     counts, released = released_counts(rounds, round_rubrics)
     consensus = consensus_positions(round_ids)
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from convening import languages
 from convening.access import get_current_organization_for, get_team_for
 from convening.web import AuthenticatedHttpRequest
 
@@ -22,7 +23,7 @@ from .selectors import team_history
 @login_required
 def team_history_view(request: AuthenticatedHttpRequest, team_pk: int) -> HttpResponse:
     team = get_team_for(request.user, team_pk, need="team.read")
-    history = team_history(team=team)
+    history = team_history(team=team, language=languages.current())
     context = {"team": team, "history": history, "sections": team_history_charts(history)}
     return render(request, "assessments/history/team_history.html", context)
 
@@ -45,6 +46,6 @@ def overview(request: HttpRequest) -> HttpResponse:
             "closed_from": _start_of(closed_from, zone) if closed_from else None,
             "closed_before": _start_of(closed_to + timedelta(days=1), zone) if closed_to else None,
         }
-    tables = organization_overview(organization=organization, **filters)
+    tables = organization_overview(organization=organization, language=languages.current(), **filters)
     context = {"organization": organization, "form": form, "tables": tables}
     return render(request, "assessments/overview/overview.html", context, status=400 if form.errors else 200)

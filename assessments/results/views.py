@@ -134,6 +134,7 @@ def results_reveal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def results_evidence(request: HttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
     """One key action's comments, a page at a time, for facilitators."""
     key_action = get_key_action_for(access.round, key_action_pk)
+    localization.show_key_action_in(key_action, language=languages.current())
     comments = key_action_evidence(round=access.round, key_action=key_action)
     page = Paginator(comments, COMMENTS_PER_PAGE).get_page(request.GET.get("page")) if comments is not None else None
     context = {

@@ -189,3 +189,28 @@ def test_an_invitation_to_a_person_added_from_a_spanish_page_is_in_spanish(org, 
         round_open(round=round_)
     (message,) = [message for message in mail.outbox if message.to == ["familia@example.org"]]
     assert "Hola" in message.body
+
+
+def test_the_evidence_page_names_the_key_action_in_the_readers_language(reader, round_):
+    key_action = lbc(CAE).key_actions.get(position=1)
+    address = reverse("assessments:results_evidence", args=[round_.pk, key_action.pk])
+    spanish = reader("es").get(address).content.decode()
+    assert SPANISH["key_actions"][0]["title"] in spanish
+    assert SPANISH["title"] in spanish
+    assert "Coalesce the stakeholders around the issue" not in spanish
+    assert "Coalesce the stakeholders around the issue" in reader("en").get(address).content.decode()
+
+
+def test_the_team_history_and_the_overview_are_in_the_readers_language(reader, round_):
+    addresses = [
+        reverse("assessments:team_history", args=[round_.team_id]),
+        reverse("assessments:overview"),
+    ]
+    for address in addresses:
+        spanish = reader("es").get(address)
+        assert spanish.status_code == 200
+        assert SPANISH["title"] in spanish.content.decode(), address
+        assert SPANISH["key_actions"][0]["title"] in spanish.content.decode(), address
+        english = reader("en").get(address).content.decode()
+        assert "Creating Active Engagement" in english
+        assert SPANISH["title"] not in english
