@@ -5,13 +5,23 @@ and invitees), paced answers, reveals as releases of one key action (SPEC
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from assessments.meeting.services import meeting_reveal, meeting_start
-from assessments.models import ActionStep, Consensus, Invitation, Meeting, MeetingReveal, Rating, RoundStatus
+from assessments.models import (
+    MEETING_IDLE_HOURS,
+    ActionStep,
+    Consensus,
+    Invitation,
+    Meeting,
+    MeetingReveal,
+    Rating,
+    RoundStatus,
+)
 from assessments.rating.services import rating_save, response_submit
 from assessments.results.computation import round_results
 from assessments.rounds.services import round_close
@@ -285,3 +295,49 @@ def test_the_round_page_lists_walk_ins_and_sends_them_nothing(client, facilitato
     assert url("invitation_resend", meeting_round, invitation.pk) not in page
     response = client.post(url("invitation_resend", meeting_round, invitation.pk))
     assert response.status_code == 409 and not invitation.messages.exists()
+
+
+def test_a_walk_in_counts_once_however_often_they_press_join(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    phone = walk_in(meeting)
+    group = StakeholderGroup.objects.get(organization=meeting_round.organization, name="Advocate")
+    response = phone.post(reverse("assessments:meeting_join", args=[meeting.code]), {"group": group.pk})
+    assert response.status_code == 302
+    assert list(
+        Invitation.objects.filter(walk_in_meeting=meeting).values_list("stakeholder_group__name", flat=True)
+    ) == ["Family"]
+
+
+def test_a_meeting_idle_for_hours_has_ended(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        active_at=meeting.active_at - timedelta(hours=MEETING_IDLE_HOURS, minutes=1)
+    )
+    assert Client().get(reverse("assessments:meeting_join", args=[meeting.code])).status_code == 404
+    assert client.get(url("meeting_projector", meeting_round)).status_code == 302  # to the round's page
+    fresh = start(client, facilitator, meeting_round)
+    meeting.refresh_from_db()
+    assert fresh.pk != meeting.pk and meeting.ended_at is not None
+
+
+@pytest.mark.parametrize("room", [3, 30])
+def test_the_screens_cost_the_same_queries_whatever_the_size_of_the_room(
+    client, facilitator, meeting_round, room, django_assert_num_queries
+):
+    meeting = start(client, facilitator, meeting_round)
+    phones = [walk_in(meeting) for _ in range(room)]
+    for phone in phones:
+        answer(phone, meeting, 2)
+    control(client, meeting_round, "reveal")
+    meeting.refresh_from_db()
+    state = reverse("assessments:meeting_phone_state", args=[meeting.code])
+    # A poll while nothing moved: the session, SAVEPOINT, the meeting by its code, the participation, RELEASE.
+    with django_assert_num_queries(5):
+        assert phones[0].get(state, {"r": meeting.revision}).status_code == 204
+    # Redrawn: the same, then the screen (the rubrics with levels, key actions and descriptors: 4; the count;
+    # the invitations' counts; paper forms; the reveal; the consensus) and the person's answer.
+    with django_assert_num_queries(15):
+        assert phones[0].get(state).status_code == 200
+    # The projector: the session, the person and their roles, the round, the meeting, then the screen.
+    with django_assert_num_queries(16):
+        assert client.get(url("meeting_projector_state", meeting_round)).status_code == 200
