@@ -506,3 +506,26 @@ class MeetingReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} · {self.key_action_id}"
+
+
+class MeetingSignIn(models.Model):
+    """An invitee in the room who typed their e-mail address instead of opening
+    their link: a one-time code goes to that address. The code is derived
+    from the row and a random nonce with the secret key (`meeting.signin`),
+    so neither the database nor the broker ever holds it."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="sign_ins")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)  # the task's idempotency marker
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting sign-in")
+        verbose_name_plural = _("meeting sign-ins")
+
+    def __str__(self) -> str:
+        return f"{self.meeting} · {self.invitation_id}"

@@ -13,7 +13,7 @@ app = Celery("convening", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The assessments app keeps its tasks beside the feature each belongs to.
-app.autodiscover_tasks(["assessments.mail", "assessments.reports", "assessments.rounds"])
+app.autodiscover_tasks(["assessments.mail", "assessments.reports", "assessments.rounds", "assessments.meeting"])
 # Every line logged while a task runs carries its id, and the id of the request that queued it.
 before_task_publish.connect(task_queued)
 task_prerun.connect(task_started)

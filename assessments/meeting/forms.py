@@ -18,6 +18,22 @@ class JoinForm(forms.Form):
     )
 
 
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label=_("The e-mail address you were invited at"),
+        error_messages={"required": _("Type your e-mail address."), "invalid": _("Type a whole e-mail address.")},
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("The code from the e-mail"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        error_messages={"required": _("Type the six digits from the e-mail.")},
+    )
+
+
 class WalkInForm(forms.Form):
     group: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("I am here as"),

@@ -31,13 +31,16 @@ from convening.client_address import client_rate_key
 from convening.models import StakeholderGroup
 from convening.web import AuthenticatedHttpRequest
 
-from . import services
-from .forms import JoinForm, MeetingConsensusForm, WalkInForm
+from . import services, signin
+from .forms import CodeForm, EmailForm, JoinForm, MeetingConsensusForm, WalkInForm
 from .selectors import Screen, live_meeting_by_code, live_meeting_of, meeting_screen
 
 # Codes that open nothing, per client address: with 31⁸ codes, guessing one
 # from outside the room takes longer than any meeting lasts.
 JOIN_RATE = "20/m"
+# Codes asked for by e-mail, per client address: a room of invitees on one network asks a few each.
+SIGN_IN_RATE = "30/m"
+SESSION_SIGN_IN_KEY = "meeting_sign_in"
 
 
 def join_url(request: HttpRequest, meeting: Meeting) -> str:
@@ -225,16 +228,23 @@ def _join_problem(request: HttpRequest, message: str, status: int) -> HttpRespon
     return render(request, "assessments/meeting/enter.html", {"form": JoinForm(), "problem": message}, status=status)
 
 
-def meeting_join(request: HttpRequest, code: str) -> HttpResponse:
-    """Where the QR code leads: someone already taking part continues as
-    themselves; anyone else opens their invitation's link, signs in, or joins
-    as a walk-in in the group they choose."""
+def _meeting_or_problem(request: HttpRequest, code: str) -> Meeting | HttpResponse:
+    """The live meeting of the code, or the page that says why there is none."""
     try:
-        meeting = _meeting_by_code(request, code)
+        return _meeting_by_code(request, code)
     except Http404:
         return _join_problem(request, _("No meeting is live with this code. Check the code on the screen."), 404)
     except StateConflict as error:
         return _join_problem(request, str(error), 429)
+
+
+def meeting_join(request: HttpRequest, code: str) -> HttpResponse:
+    """Where the QR code leads: someone already taking part continues as
+    themselves; anyone else opens their invitation's link, signs in, or joins
+    as a walk-in in the group they choose."""
+    meeting = _meeting_or_problem(request, code)
+    if isinstance(meeting, HttpResponse):
+        return meeting
     if _participation(request, meeting) is not None:
         return redirect("assessments:meeting_phone", code=meeting.code)
     groups = StakeholderGroup.objects.filter(organization_id=meeting.round.organization_id).order_by("position", "pk")
@@ -248,8 +258,58 @@ def meeting_join(request: HttpRequest, code: str) -> HttpResponse:
         request.session.cycle_key()
         remember_participation(request, invitation)
         return redirect("assessments:meeting_phone", code=meeting.code)
-    context = {"meeting": meeting, "round": meeting.round, "form": form, "code": spaced(meeting.code)}
+    context = {
+        "meeting": meeting,
+        "round": meeting.round,
+        "form": form,
+        "email_form": EmailForm(),
+        "code": spaced(meeting.code),
+    }
     return render(request, "assessments/meeting/join.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def meeting_email(request: HttpRequest, code: str) -> HttpResponse:
+    """An invitee types their address; a one-time code goes to it if it was
+    invited. The answer is the same either way."""
+    meeting = _meeting_or_problem(request, code)
+    if isinstance(meeting, HttpResponse):
+        return meeting
+    form = EmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for error in form.errors["email"]))
+        return redirect("assessments:meeting_join", code=meeting.code)
+    if is_ratelimited(
+        request, group="assessments.meeting.email", key=client_rate_key, rate=SIGN_IN_RATE, increment=True
+    ):
+        return _join_problem(request, _("Too many attempts from your network. Wait a minute and try again."), 429)
+    sign_in = signin.meeting_sign_in_request(meeting=meeting, email=form.cleaned_data["email"])
+    codes = dict(request.session.get(SESSION_SIGN_IN_KEY, {}))
+    codes[meeting.code] = sign_in.pk if sign_in else None
+    request.session[SESSION_SIGN_IN_KEY] = codes
+    return redirect("assessments:meeting_email_code", code=meeting.code)
+
+
+def meeting_email_code(request: HttpRequest, code: str) -> HttpResponse:
+    """The code from the e-mail: right once, and the phone continues as that invitee."""
+    meeting = _meeting_or_problem(request, code)
+    if isinstance(meeting, HttpResponse):
+        return meeting
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sign_in_id = request.session.get(SESSION_SIGN_IN_KEY, {}).get(meeting.code)
+        try:
+            if sign_in_id is None:
+                raise ValidationError(_("That is not the code we sent. Check the e-mail and try again."))
+            invitation = signin.meeting_sign_in_confirm(sign_in_id=sign_in_id, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error("code", error)
+        else:
+            request.session.cycle_key()
+            remember_participation(request, invitation)
+            return redirect("assessments:meeting_phone", code=meeting.code)
+    context = {"meeting": meeting, "round": meeting.round, "form": form, "minutes": signin.CODE_MINUTES}
+    return render(request, "assessments/meeting/email_code.html", context, status=400 if form.errors else 200)
 
 
 def _phone_context(request: HttpRequest, meeting: Meeting, invitation: Invitation, at: str | None = None) -> dict:

@@ -19,6 +19,7 @@ from assessments.models import (
     Invitation,
     Meeting,
     MeetingReveal,
+    MeetingSignIn,
     Rating,
     RoundStatus,
 )
@@ -341,3 +342,66 @@ def test_the_screens_cost_the_same_queries_whatever_the_size_of_the_room(
     # The projector: the session, the person and their roles, the round, the meeting, then the screen.
     with django_assert_num_queries(16):
         assert client.get(url("meeting_projector_state", meeting_round)).status_code == 200
+
+
+def _code_from(outbox) -> str:
+    found = re.search(r"\b(\d{6})\b", outbox[-1].body)
+    assert found is not None
+    return found.group(1)
+
+
+def test_an_invitee_signs_in_by_a_code_sent_to_their_address(
+    client, facilitator, meeting_round, mailoutbox, django_capture_on_commit_callbacks
+):
+    person = UserFactory(email="ines@example.org")
+    invitation = invite_to(meeting_round, person)
+    meeting = start(client, facilitator, meeting_round)
+    mailoutbox.clear()
+    phone = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = phone.post(reverse("assessments:meeting_email", args=[meeting.code]), {"email": "INES@example.org"})
+    assert response["Location"] == reverse("assessments:meeting_email_code", args=[meeting.code])
+    assert [message.to for message in mailoutbox] == [["ines@example.org"]]
+    code = _code_from(mailoutbox)
+    assert code not in str(MeetingSignIn.objects.values_list().get())  # the database never holds it
+    wrong = "000000" if code != "000000" else "111111"
+    page = phone.post(reverse("assessments:meeting_email_code", args=[meeting.code]), {"code": wrong})
+    assert page.status_code == 400 and "not the code we sent" in page.content.decode()
+    response = phone.post(reverse("assessments:meeting_email_code", args=[meeting.code]), {"code": code})
+    assert response["Location"] == reverse("assessments:meeting_phone", args=[meeting.code])
+    page = phone.get(response["Location"]).content.decode()
+    assert person.name.split()[0] in page and not Invitation.objects.filter(walk_in_meeting=meeting).exists()
+    again = Client()  # the code worked once
+    again.post(reverse("assessments:meeting_email", args=[meeting.code]), {"email": "someone@else.org"})
+    assert again.post(reverse("assessments:meeting_email_code", args=[meeting.code]), {"code": code}).status_code == 400
+    assert invitation.pk == MeetingSignIn.objects.get().invitation_id
+
+
+def test_asking_for_a_code_answers_alike_for_an_address_never_invited(
+    client, facilitator, meeting_round, mailoutbox, django_capture_on_commit_callbacks
+):
+    meeting = start(client, facilitator, meeting_round)
+    invite_to(meeting_round, UserFactory(email="ines@example.org"))
+    mailoutbox.clear()
+    answers = []
+    for email in ("ines@example.org", "nobody@example.org"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = Client().post(reverse("assessments:meeting_email", args=[meeting.code]), {"email": email})
+        answers.append((response.status_code, response["Location"]))
+    assert answers[0] == answers[1] and len(mailoutbox) == 1 and MeetingSignIn.objects.count() == 1
+
+
+def test_a_code_stops_working_after_five_wrong_tries(
+    client, facilitator, meeting_round, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite_to(meeting_round, UserFactory(email="ines@example.org"))
+    meeting = start(client, facilitator, meeting_round)
+    phone = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        phone.post(reverse("assessments:meeting_email", args=[meeting.code]), {"email": "ines@example.org"})
+    code = _code_from(mailoutbox)
+    wrong = "000000" if code != "000000" else "111111"
+    for _attempt in range(5):
+        phone.post(reverse("assessments:meeting_email_code", args=[meeting.code]), {"code": wrong})
+    response = phone.post(reverse("assessments:meeting_email_code", args=[meeting.code]), {"code": code})
+    assert response.status_code == 400 and "no longer works" in response.content.decode()
