@@ -89,8 +89,9 @@ def current_consensus(*, round: Round) -> dict[int, int]:
 def round_results(*, round: Round, language: str | None = None) -> RoundResults:
     """The round's release as figures (eight queries, whatever the number of
     respondents, once the release is made), recorded as shown. The rubrics'
-    words are in `language` where they have a translation into it (by
-    default, and else, in their originals); the figures never depend on it."""
+    words (and the stakeholder groups' names) are in `language` where they
+    have a translation into it (by default, and else, in their originals); the
+    figures never depend on it."""
     release = release_to_show(round=round)
     language = language or localization.original_language()
     # 1–3: the rubrics (with their translation into `language`) with their levels and key actions
@@ -142,7 +143,7 @@ def round_results(*, round: Round, language: str | None = None) -> RoundResults:
             ]
             results.rubrics.append(RubricResult(rubric=rubric, levels=levels, key_actions=key_actions))
         return results
-    return _released(release, rubrics, consensus, results_kwargs)
+    return _released(release, rubrics, consensus, results_kwargs, language=language)
 
 
 def _withheld(round: Round, submitted: int, private: int) -> Withheld:
@@ -154,16 +155,19 @@ def _withheld(round: Round, submitted: int, private: int) -> Withheld:
     return Withheld.CHANGES
 
 
-def _released(release: Release, rubrics: list[Rubric], consensus: dict[int, int], results_kwargs: dict) -> RoundResults:
+def _released(
+    release: Release, rubrics: list[Rubric], consensus: dict[int, int], results_kwargs: dict, *, language: str
+) -> RoundResults:
     round = results_kwargs["round"]
     figures = release.figures
     groups_shown = round.status == RoundStatus.CLOSED
-    # 7: the released groups' names and order
-    groups = list(
-        StakeholderGroup.objects.filter(pk__in=[int(pk) for pk in figures["groups"]])
+    # 7: the released groups' names (in `language` where they have one) and order; their figures are by id
+    groups = [
+        (pk, names.get(language) or name)
+        for pk, name, names in StakeholderGroup.objects.filter(pk__in=[int(pk) for pk in figures["groups"]])
         .order_by("position", "name")
-        .values_list("pk", "name")
-    )
+        .values_list("pk", "name", "names")
+    ]
     entries = {pk: figures["groups"][str(pk)] for pk, _name in groups}
     results = RoundResults(
         **results_kwargs,

@@ -1,0 +1,88 @@
+"""Results read the stakeholder groups' names in the reader's language
+(issue 15, item 3): the page and the files in it, results.json in its
+`?lang=` (the originals by default); the figures are the same in every one."""
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from assessments.tests.history_data import CAE, closed_round, lbc, respond
+from convening.tests.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_after():
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def round_(org):
+    org.stakeholder_groups.filter(name="Family").update(names={"es": "Familia"})
+    org.stakeholder_groups.filter(name="Educator").update(names={"es": "Educador"})
+    round_ = closed_round(TeamFactory(organization=org), closed_at=datetime(2027, 5, 1, tzinfo=UTC), rubrics=[lbc(CAE)])
+    answers = [{1: 1 + n % 4, 2: 2, 3: 1 + n % 3} for n in range(12)]
+    respond(round_, "Family", answers[:6])
+    respond(round_, "Educator", answers[6:])
+    return round_
+
+
+def _as(client, facilitator, language):
+    facilitator.language = language
+    facilitator.save()
+    client.force_login(facilitator)
+    return client
+
+
+def _get(client, name, round_, query=""):
+    response = client.get(reverse(f"assessments:{name}", args=[round_.pk]) + query)
+    assert response.status_code == 200
+    return response.content.decode("utf-8-sig")
+
+
+def _groups(data):
+    return [
+        [(group["name"], {k: v for k, v in group.items() if k != "name"}) for group in key_action["groups"]]
+        for rubric in data["rubrics"]
+        for key_action in rubric["key_actions"]
+    ]
+
+
+def test_the_results_page_and_csv_name_the_groups_in_the_readers_language(client, facilitator, round_):
+    spanish_page = _get(_as(client, facilitator, "es"), "results", round_)
+    spanish_csv = list(csv.reader(io.StringIO(_get(client, "export_results_csv", round_))))
+    english_page = _get(_as(client, facilitator, "en"), "results", round_)
+    english_csv = list(csv.reader(io.StringIO(_get(client, "export_results_csv", round_))))
+
+    assert "Familia" in spanish_page and "Educador" in spanish_page
+    assert "Familia" not in english_page and "Family" in english_page
+    spanish_groups = {row[3] for row in spanish_csv if "Familia" in row or "Educador" in row}
+    assert spanish_groups
+    assert not any("Familia" in row for row in english_csv)
+
+    def numbers(rows):
+        return [[cell for cell in row if cell.replace(".", "").replace(",", "").isdigit()] for row in rows[1:]]
+
+    assert numbers(spanish_csv) == numbers(english_csv)
+
+
+def test_results_json_names_the_groups_in_its_lang_and_the_figures_stay(client, facilitator, round_):
+    reader = _as(client, facilitator, "es")
+
+    original = json.loads(_get(reader, "results_json", round_))
+    spanish = json.loads(_get(reader, "results_json", round_, "?lang=es"))
+
+    original_groups, spanish_groups = _groups(original), _groups(spanish)
+    assert {name for rows in original_groups for name, _figures in rows} == {"Family", "Educator"}
+    assert {name for rows in spanish_groups for name, _figures in rows} == {"Familia", "Educador"}
+    assert [[figures for _name, figures in rows] for rows in spanish_groups] == [
+        [figures for _name, figures in rows] for rows in original_groups
+    ]
