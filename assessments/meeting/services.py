@@ -80,11 +80,12 @@ def meeting_start(*, round: Round, by: User | None, now: datetime | None = None)
     raise StateConflict(_("No meeting code could be drawn. Try again."))
 
 
-def _changed(meeting: Meeting, now: datetime | None = None, **fields: object) -> None:
-    """Applies a change the screens show, only while the meeting is live."""
+def _changed(meeting: Meeting, now: datetime | None = None, *, phones: bool = True, **fields: object) -> None:
+    """Applies a change, only while the meeting is live; one the phones show
+    (`phones`) moves the revision, so that every phone redraws."""
     now = now or timezone.now()
-    updated = live_meetings().filter(pk=meeting.pk).update(revision=F("revision") + 1, active_at=now, **fields)
-    if not updated:
+    moved = {"revision": F("revision") + 1} if phones else {}
+    if not live_meetings().filter(pk=meeting.pk).update(active_at=now, **moved, **fields):
         raise StateConflict(_("This meeting has ended."))
     meeting.refresh_from_db()
 
@@ -99,7 +100,7 @@ def meeting_go(*, meeting: Meeting, position: int, key_action_count: int) -> Non
 
 @transaction.atomic
 def meeting_lock(*, meeting: Meeting, locked: bool) -> None:
-    _changed(meeting, locked=locked)
+    _changed(meeting, phones=False, locked=locked)
 
 
 @transaction.atomic
@@ -120,11 +121,13 @@ def meeting_end(*, meeting: Meeting, now: datetime | None = None) -> None:
 @transaction.atomic
 def meeting_walk_in(*, meeting: Meeting, group: StakeholderGroup) -> Invitation:
     """Someone in the room without an invitation joins: a private respondent
-    of the round in the group they chose, reached through this browser only."""
-    Meeting.objects.select_for_update().filter(pk=meeting.pk).values_list("pk", flat=True).get()
-    if not live_meetings().filter(pk=meeting.pk).exists():
+    of the round in the group they chose, reached through this browser only.
+    A room joins all at once: nothing here locks the meeting or makes the
+    phones redraw (the projector counts walk-ins on its own poll)."""
+    live = live_meetings().filter(pk=meeting.pk).select_related("round").first()
+    if live is None:
         raise StateConflict(_("This meeting has ended."))
-    meeting.refresh_from_db()
+    meeting = live
     if meeting.locked:
         raise StateConflict(_("The facilitator has closed this meeting to newcomers."))
     if meeting.round.status != RoundStatus.OPEN:
@@ -141,7 +144,6 @@ def meeting_walk_in(*, meeting: Meeting, group: StakeholderGroup) -> Invitation:
     invitation.token_nonce = tokens.new_nonce()
     invitation.token_hash = tokens.hash_token(tokens.make_token(invitation.pk, invitation.token_nonce))
     invitation.save(update_fields=["token_nonce", "token_hash"])
-    Meeting.objects.filter(pk=meeting.pk).update(revision=F("revision") + 1, active_at=timezone.now())
     return invitation
 
 
@@ -250,5 +252,5 @@ def meeting_consensus_record(
     )
     if step.strip():
         action_step_add(round=meeting.round, key_action=key_action, description=step, owner=owner)
-    _changed(meeting)
+    _changed(meeting, phones=False)
     return record
