@@ -107,6 +107,7 @@ def test_the_results_page_is_in_the_readers_language(reader, round_):
     assert SPANISH["key_actions"][0]["title"] in spanish
     assert SPANISH["levels"][2]["name"] in spanish  # the consensus, "Colaborar"
     assert "Creating Active Engagement" not in spanish
+    assert MARK in spanish  # whose translation it is
 
     english = get(reader("en"), "results", round_).content.decode()
     assert "Creating Active Engagement" in english
@@ -175,7 +176,9 @@ def test_the_pdf_is_in_the_requesters_language(round_, monkeypatch):
     assert SPANISH["title"] in spanish
     assert SPANISH["key_actions"][0]["title"] in spanish
     assert SPANISH["levels"][3]["name"] in spanish
+    assert MARK in spanish
     assert "Creating Active Engagement" in english
+    assert MARK not in english
     assert SPANISH["title"] not in english
 
 
