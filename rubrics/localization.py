@@ -75,6 +75,22 @@ def show_related_in(rows: Iterable[Any], *, relation: str, language: str) -> Non
     show_in(rubrics, language=language)
 
 
+def translated_descriptors(rubric: Rubric) -> dict[tuple[int, int], str]:
+    """(key action id, level id) → descriptor text in the language `show_in`
+    showed `rubric` in, from its prefetched levels and key actions (no
+    query); empty for a rubric shown in its original."""
+    texts: dict[str, Any] | None = getattr(rubric, "translation_texts", None)
+    if texts is None:
+        return {}
+    rows = {row["position"]: row["descriptors"] for row in texts["key_actions"]}
+    levels = sorted(rubric.levels.all(), key=lambda level: level.position)
+    return {
+        (key_action.pk, level.pk): rows[key_action.position][index]
+        for key_action in rubric.key_actions.all()
+        for index, level in enumerate(levels)
+    }
+
+
 def show_key_action_in(key_action: KeyAction, *, language: str) -> None:
     """One key action, read with its rubric, titled in `language` where its
     version has a translation into it: one query, none in the originals'."""

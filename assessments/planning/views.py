@@ -21,7 +21,9 @@ from assessments.results.computation import round_results
 from assessments.results.presentation import median_text
 from assessments.results.views import results_page
 from assessments.web import problem_page
+from convening import languages
 from convening.web import AuthenticatedHttpRequest, add_service_errors
+from rubrics import localization
 from rubrics.models import KeyAction
 
 from . import services
@@ -93,16 +95,20 @@ def _plan_page(
     default), its descriptor as the goal, and the steps. `bound_form` is a
     refused form (key action id, form), shown with its errors."""
     round_ = access.round
-    data = round_results(round=round_)
+    data = round_results(round=round_, language=languages.current())
     plans = round_action_plans(round=round_)
     descriptors = round_descriptors(round=round_)
+    for rubric_result in data.rubrics:
+        descriptors |= localization.translated_descriptors(rubric_result.rubric)
     rubrics = []
     for rubric_result in data.rubrics:
+        # The results' levels, so that a saved target is named in the reader's language.
+        levels = {level.pk: level for level in rubric_result.levels}
         items = []
         for result in rubric_result.key_actions:
             pk = result.key_action.pk
             saved = plans.get(pk)
-            target = saved.target_level if saved else default_target_level(result)
+            target = levels.get(saved.target_level_id, saved.target_level) if saved else default_target_level(result)
             bound = bound_form[1] if bound_form and bound_form[0] == pk else None
             items.append(
                 {

@@ -217,3 +217,15 @@ def test_the_team_history_and_the_overview_are_in_the_readers_language(reader, r
         english = reader("en").get(address).content.decode()
         assert "Creating Active Engagement" in english
         assert SPANISH["title"] not in english
+
+
+def test_the_plan_page_names_the_target_and_its_goal_in_the_readers_language(reader, round_):
+    address = reverse("assessments:plan", args=[round_.pk])
+    spanish = reader("es").get(address).content.decode()
+    goal = SPANISH["key_actions"][0]["descriptors"][3]  # the saved target of key action 1 is level 4
+    assert SPANISH["key_actions"][0]["title"] in spanish
+    assert f"4. {SPANISH['levels'][3]['name']}" in spanish
+    assert goal in spanish
+    english = reader("en").get(address).content.decode()
+    assert goal not in english
+    assert "4. Transforming" in english
