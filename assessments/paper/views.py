@@ -15,6 +15,7 @@ from assessments.access import get_round_for
 from assessments.exceptions import StateConflict
 from assessments.models import EVIDENCE_MAX_LENGTH
 from assessments.rounds.selectors import rubrics_to_rate
+from convening import languages
 from convening.selectors import stakeholder_groups_for
 from convening.web import AuthenticatedHttpRequest
 
@@ -36,7 +37,9 @@ def _refusal(round_) -> str:
 def paper_entry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk, need="round.manage")
     groups = stakeholder_groups_for(organization=round_.organization)
-    form = PaperResponseForm(request.POST or None, rubrics=rubrics_to_rate(round=round_), groups=groups)
+    form = PaperResponseForm(
+        request.POST or None, rubrics=rubrics_to_rate(round=round_, language=languages.current()), groups=groups
+    )
     refusal = _refusal(round_)
     status = 200
     if request.method == "POST":
@@ -103,7 +106,7 @@ def paper_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "refusal": refusal,
         "kept_hidden": groups_kept_hidden_by_paper(round=round_),
-        "rubrics": rubrics_to_rate(round=round_),
+        "rubrics": rubrics_to_rate(round=round_, language=languages.current()),
         "groups": stakeholder_groups_for(organization=round_.organization),
         "columns": parsing.COLUMNS,
         "max_bytes": parsing.MAX_BYTES,

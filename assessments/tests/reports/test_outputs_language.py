@@ -229,3 +229,11 @@ def test_the_plan_page_names_the_target_and_its_goal_in_the_readers_language(rea
     english = reader("en").get(address).content.decode()
     assert goal not in english
     assert "4. Transforming" in english
+
+
+def test_the_paper_entry_form_is_in_the_readers_language(reader, org):
+    open_round = RoundFactory(team=TeamFactory(organization=org), rubrics=[lbc(CAE)])
+    round_open(round=open_round)
+    spanish = get(reader("es"), "paper_entry", open_round).content.decode()
+    assert SPANISH["key_actions"][0]["descriptors"][0] in spanish
+    assert "Coalesce the stakeholders around the issue" not in spanish
