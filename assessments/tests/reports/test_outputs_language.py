@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
@@ -237,3 +239,18 @@ def test_the_paper_entry_form_is_in_the_readers_language(reader, org):
     spanish = get(reader("es"), "paper_entry", open_round).content.decode()
     assert SPANISH["key_actions"][0]["descriptors"][0] in spanish
     assert "Coalesce the stakeholders around the issue" not in spanish
+
+
+@pytest.mark.parametrize("name", ["results", "results_json", "export_results_csv", "team_history", "overview"])
+def test_spanish_outputs_take_the_queries_of_english_ones(reader, round_, name):
+    """The translation is read in the rubrics' own query: no query more."""
+    args = [] if name == "overview" else [round_.team_id] if name == "team_history" else [round_.pk]
+    address = reverse(f"assessments:{name}", args=args) + ("?lang=es" if name == "results_json" else "")
+    counts = {}
+    for language in ("en", "es"):
+        client = reader(language)
+        client.get(address)  # the release is made and recorded once; the page's cached parts are kept
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(address).status_code == 200
+        counts[language] = len(queries)
+    assert counts["es"] == counts["en"]
