@@ -86,7 +86,9 @@ class RubricTranslationForm(forms.Form):
         if not original:
             return
         max_length = exchange.DESCRIPTOR_MAX_LENGTH if long else exchange.TITLE_MAX_LENGTH
-        widget = forms.Textarea(attrs={"rows": 3}) if long else forms.TextInput()
+        # The original is read out with its field, as the text to translate.
+        described = {"aria-describedby": f"id_{name}_original"}
+        widget = forms.Textarea(attrs={"rows": 3, **described}) if long else forms.TextInput(attrs=described)
         self.fields[name] = forms.CharField(label=label, max_length=max_length, widget=widget)
         self.initial[name] = initial
         self.rows.append((name, label, original))

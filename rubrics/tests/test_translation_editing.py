@@ -44,7 +44,8 @@ def test_a_facilitator_translates_their_own_rubric(client_for, facilitator, own_
     client = client_for(facilitator)
     page = client.get(url(own_rubric)).content.decode()
     assert 'name="ka-3-d-4"' in page
-    assert 'lang="en">Key action 3 at level 4.</p>' in page  # the original beside its field
+    assert 'lang="en" id="id_ka-3-d-4_original">Key action 3 at level 4.</p>' in page  # beside its field
+    assert 'aria-describedby="id_ka-3-d-4_original"' in page  # and read out with it
 
     response = client.post(url(own_rubric), filled(own_rubric))
     assert response.status_code == 302
