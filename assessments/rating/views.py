@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -123,6 +124,11 @@ def _shown(rating: Rating | None) -> dict[str, Any]:
     }
 
 
+def _wants_original(request: HttpRequest) -> bool:
+    """`?original=1`, or the form posted from that page (its hidden `original`)."""
+    return "1" in (request.GET.get("original"), request.POST.get("original"))
+
+
 def _rating_page(
     request: HttpRequest,
     invitation: Invitation,
@@ -138,7 +144,7 @@ def _rating_page(
     errors, posted = errors or {}, posted or {}
     reader_language = languages.current()
     # `?original=1`: the rubrics as their sources wrote them, one tap from the translation.
-    showing_original = request.GET.get("original") == "1" and reader_language != localization.original_language()
+    showing_original = _wants_original(request) and reader_language != localization.original_language()
     language = localization.original_language() if showing_original else reader_language
     rubrics, ratings, response = rating_form_data(invitation=invitation, language=language)
     sections: list[dict[str, Any]] = []
@@ -217,7 +223,8 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _rating_page(request, invitation, status=400, errors=errors, posted=changes)
     messages.success(request, _("Your answers are saved."))
-    return redirect("assessments:rate", pk=pk)
+    page = reverse("assessments:rate", args=[pk])
+    return redirect(f"{page}?original=1" if _wants_original(request) else page)
 
 
 def _stored_json(rating: Rating | None) -> dict[str, Any]:

@@ -170,3 +170,26 @@ def test_the_spanish_page_takes_the_queries_of_the_english_one(lbc_round):
     spanish = count_queries(participant_of(lbc_round, **SPANISH), url)
     original = count_queries(participant_of(lbc_round, **SPANISH), url + "?original=1")
     assert english == spanish == original == 7
+
+
+def test_saving_without_javascript_from_the_english_original_comes_back_to_it(lbc_round):
+    client = participant_of(lbc_round, **SPANISH)
+    html = page(client, lbc_round, "?original=1")
+    assert 'name="original" value="1"' in html
+    key_action = KeyAction.objects.filter(rubric__slug="creating-active-engagement").order_by("position").first()
+    level = key_action.rubric.levels.get(position=3)
+    invitation = re.search(r'name="invitation" value="(\d+)"', html).group(1)
+    response = client.post(
+        reverse("assessments:rate", args=[lbc_round.pk]),
+        {
+            "invitation": invitation,
+            "original": "1",
+            f"ka-{key_action.pk}-level": level.pk,
+            f"ka-{key_action.pk}-level-version": 0,
+            f"ka-{key_action.pk}-level-initial": "",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("?original=1")
+    assert Rating.objects.get(key_action=key_action).level == level
+    assert 'name="original"' not in page(client, lbc_round)  # the translated page posts without it
