@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 
 from assessments.models import Consensus, Invitation, Meeting, MeetingReveal, Rating, Response, Round
 from assessments.results.aggregation import Stats, stats_from_counts
+from assessments.results.presentation import agreement_text, median_text
 from assessments.rounds.selectors import rubrics_to_rate
 from rubrics.models import KeyAction, Level, Rubric
 
@@ -30,6 +31,8 @@ class Figures:
     reveal: MeetingReveal
     stats: Stats
     level_names: list[str]
+    median: str  # in words, as the results page says it
+    agreement: str
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,13 @@ def figures_of(reveal: MeetingReveal | None, levels: list[Level]) -> Figures | N
         return None
     counts = [int(reveal.counts.get(str(level.position), 0)) for level in levels]
     stats = stats_from_counts(counts, not_sure=int(reveal.counts.get("not_sure", 0)))
-    return Figures(reveal=reveal, stats=stats, level_names=[level.name for level in levels])
+    return Figures(
+        reveal=reveal,
+        stats=stats,
+        level_names=[level.name for level in levels],
+        median=median_text(stats.median, levels),
+        agreement=agreement_text(stats.agreement),
+    )
 
 
 def meeting_screen(*, meeting: Meeting, position: int | None = None) -> Screen:

@@ -24,7 +24,7 @@ from assessments.models import Invitation, Meeting, Rating
 from assessments.paper.checks import whole_number
 from assessments.rating import services as rating_services
 from assessments.rating.autosave import AnswerChange
-from assessments.results.charts import level_rows_svg
+from assessments.results.charts import ROOM_WIDTH, level_rows_svg
 from assessments.results.disclosure import Withheld
 from assessments.web import conflict_page
 from convening.client_address import client_rate_key
@@ -41,6 +41,7 @@ JOIN_RATE = "20/m"
 # Codes asked for by e-mail, per client address: a room of invitees on one network asks a few each.
 SIGN_IN_RATE = "30/m"
 SESSION_SIGN_IN_KEY = "meeting_sign_in"
+PHONE_CHART_WIDTH = 700  # the room's chart drawn narrower, so that its type reads on a phone
 
 
 def join_url(request: HttpRequest, meeting: Meeting) -> str:
@@ -67,7 +68,7 @@ def _withheld_message(reason: Withheld, screen: Screen, answered: int) -> str:
     ) % {"k": k}
 
 
-def _figures_chart(screen: Screen, chart_id: str) -> str | None:
+def _figures_chart(screen: Screen, chart_id: str, *, width: int = ROOM_WIDTH) -> str | None:
     figures = screen.figures
     if figures is None:
         return None
@@ -77,6 +78,7 @@ def _figures_chart(screen: Screen, chart_id: str) -> str | None:
         title=_("How the room rated “%(title)s”") % {"title": screen.item.key_action.title},
         chart_id=chart_id,
         median=figures.stats.median,
+        width=width,
     )
 
 
@@ -324,7 +326,7 @@ def _phone_context(request: HttpRequest, meeting: Meeting, invitation: Invitatio
         "round": screen.round,
         "invitation": invitation,
         "rating": rating,
-        "chart": _figures_chart(screen, "phone"),
+        "chart": _figures_chart(screen, "phone", width=PHONE_CHART_WIDTH),
         "editable": screen.round.status == "open",
     }
 

@@ -197,20 +197,29 @@ ROOM_WIDTH = 1000
 
 
 def level_rows_svg(
-    counts: Sequence[int], level_names: Sequence[str], *, title: str, chart_id: str, median: float | None
+    counts: Sequence[int],
+    level_names: Sequence[str],
+    *,
+    title: str,
+    chart_id: str,
+    median: float | None,
+    width: int = ROOM_WIDTH,
 ) -> SafeString:
     """One bar per level, for a room: read from the back of it, so large type,
-    the level's name before its bar and its count and share after it; the
-    level holding the median is marked "median". Scales to its container."""
+    the level's name before its bar and its count and share after it; a
+    median that falls on a level marks it "median" (one between two levels is
+    told in words beside the chart). Scales to its container: a narrower
+    `width` (a phone's) makes the same type larger on the same screen."""
     check_chart_id(chart_id)
     if len(counts) != len(level_names):
         raise ValueError("counts and level_names differ in length")
     n, most = sum(counts), max(counts, default=0)
     height = ROOM_ROW_HEIGHT * len(counts)
-    room = ROOM_WIDTH - ROOM_LABEL_WIDTH - 190
+    label_width = round(width * ROOM_LABEL_WIDTH / ROOM_WIDTH)
+    room = width - label_width - 320  # what is left for the count, the share and "median"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="room-chart" focusable="false" '
-        f'viewBox="0 0 {ROOM_WIDTH} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'viewBox="0 0 {width} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'font-family="{escape(FONT)}" font-size="30">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(distribution_text(counts, level_names))}</desc>',
@@ -221,15 +230,15 @@ def level_rows_svg(
         middle = top + ROOM_ROW_HEIGHT / 2 + 10
         bar = room * count / most if most else 0
         percent = round(100 * count / n) if n else 0
-        marked = median is not None and position - 0.5 < median <= position + 0.5
+        marked = median is not None and median == position
         label = f"{count} · {percent}%" + (f" · {_('median')}" if marked else "")
         weight = ' font-weight="bold"' if marked else ""
         parts += [
-            f'<text x="{ROOM_LABEL_WIDTH - 16}" y="{svg_number(middle)}" text-anchor="end" fill="currentColor"'
+            f'<text x="{label_width - 16}" y="{svg_number(middle)}" text-anchor="end" fill="currentColor"'
             f"{weight}>{escape(name)}</text>",
-            f'<rect x="{ROOM_LABEL_WIDTH}" y="{top + 8}" width="{svg_number(max(bar, 2))}" '
+            f'<rect x="{label_width}" y="{top + 8}" width="{svg_number(max(bar, 2))}" '
             f'height="{ROOM_ROW_HEIGHT - 16}" fill="url(#{chart_id}-level-{position})" stroke="currentColor"/>',
-            f'<text x="{svg_number(ROOM_LABEL_WIDTH + max(bar, 2) + 14)}" y="{svg_number(middle)}" '
+            f'<text x="{svg_number(label_width + max(bar, 2) + 14)}" y="{svg_number(middle)}" '
             f'fill="currentColor"{weight}>{escape(label)}</text>',
         ]
     parts.append("</svg>")

@@ -218,9 +218,9 @@ def test_the_reveal_waits_for_k_answers_and_then_shows_everyone_the_same_figures
     reveal = MeetingReveal.objects.get()
     assert reveal.respondents == 3 and reveal.counts == {"2": 1, "3": 2}
     projector = client.get(url("meeting_projector", meeting_round)).content.decode()
-    assert "room-chart" in projector and "Median 3" in projector
+    assert "room-chart" in projector and "Median Collaborating (3)" in projector
     phone_page = phones[0].get(reverse("assessments:meeting_phone", args=[meeting.code])).content.decode()
-    assert "room-chart" in phone_page and "Median 3" in phone_page
+    assert "room-chart" in phone_page and "Median Collaborating (3)" in phone_page
     assert "Family" not in re.sub(r"<form.*?</form>", "", projector, flags=re.S)  # no group breakdown in the room
 
 
