@@ -24,9 +24,11 @@ from assessments.invitations.selectors import round_invitees
 from assessments.models import Round, RoundStatus, StepStatus
 from assessments.planning.selectors import open_steps_from_previous_rounds
 from assessments.web import act, local_time
+from convening import languages
 from convening.access import Capability, get_team_for, get_team_with_capabilities_for
 from convening.selectors import team_members_for
 from convening.web import AuthenticatedHttpRequest, add_service_errors
+from rubrics import localization
 
 from . import services
 from .forms import ReopenForm, RoundForm
@@ -111,10 +113,13 @@ def _detail_page(
     """The round's page. Leads see its numbers; the people invited, their
     e-mails and the actions are the facilitators'."""
     groups, total = round_progress(round=round_)
+    language = languages.current()
+    rubrics = list(localization.with_translation(round_.rubrics.order_by("round_rubrics__position"), language=language))
+    localization.show_in(rubrics, language=language)
     context = {
         "round": round_,
         "team": round_.team,
-        "rubrics": round_.rubrics.order_by("round_rubrics__position"),
+        "rubrics": rubrics,
         "groups": groups,
         "total": total,
         "capabilities": capabilities,

@@ -254,3 +254,8 @@ def test_spanish_outputs_take_the_queries_of_english_ones(reader, round_, name):
             assert client.get(address).status_code == 200
         counts[language] = len(queries)
     assert counts["es"] == counts["en"]
+
+
+def test_the_round_page_names_its_rubrics_in_the_readers_language(reader, round_):
+    assert SPANISH["title"] in get(reader("es"), "round_detail", round_).content.decode()
+    assert "Creating Active Engagement" in get(reader("en"), "round_detail", round_).content.decode()
