@@ -6,10 +6,12 @@ responses moved are told, and the released figures then count them there."""
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from assessments.groups import services
 from assessments.models import Invitation, Response, Round
@@ -181,3 +183,24 @@ def test_the_merge_pages_queries_stay_flat_as_usage_grows(client, facilitator, o
     many = (_queries(client, _url(advocate), {}), _queries(client, _url(advocate), {"into": educator.pk}))
 
     assert many == few
+
+
+@pytest.fixture
+def english_after():
+    """A request leaves its language active; the next test speaks English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_the_confirmation_page_in_spanish(client, facilitator, org, used, english_after):
+    facilitator.language = "es"
+    facilitator.save()
+    client.force_login(facilitator)
+    advocate, educator = _group(org, "Advocate"), _group(org, "Educator")
+
+    page = client.get(_url(advocate), {"into": educator.pk}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    consequences = page.split('id="merge-consequences">')[1].split("</ul>")[0]
+    for words in ("2 respuestas", "en 1 ronda", "3 invitaciones", "3 miembros de equipos"):
+        assert words in consequences
+    assert "¿Fusionar «Advocate» con «Educator»?" in page
