@@ -12,7 +12,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+from assessments.models import RoundStatus
+from assessments.rounds.services import round_close
 from assessments.tests.history_data import CAE, closed_round, lbc, respond
+from assessments.tests.results.test_differencing import _online, _rate_and_submit, _refresh
+from assessments.tests.results_helpers import cae_round
 from convening.tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +90,17 @@ def test_results_json_names_the_groups_in_its_lang_and_the_figures_stay(client, 
     assert [[figures for _name, figures in rows] for rows in spanish_groups] == [
         [figures for _name, figures in rows] for rows in original_groups
     ]
+
+
+def test_the_paper_pages_name_the_groups_they_keep_hidden_in_the_readers_language(client, facilitator, org):
+    org.stakeholder_groups.filter(name="Advocate").update(names={"es": "Defensor"})
+    round_ = cae_round(org, status=RoundStatus.OPEN)
+    (advocate,) = _online(round_, 1, group="Advocate")
+    _rate_and_submit(round_, advocate, 4)
+    round_close(round=_refresh(round_))
+
+    spanish = _get(_as(client, facilitator, "es"), "paper_upload", round_)
+    english = _get(_as(client, facilitator, "en"), "paper_upload", round_)
+
+    assert "<li>Defensor:" in spanish
+    assert "<li>Advocate:" in english
