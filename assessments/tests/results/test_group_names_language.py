@@ -14,6 +14,7 @@ from django.utils import translation
 
 from assessments.models import RoundStatus
 from assessments.rounds.services import round_close
+from assessments.tests.factories import RoundFactory, invite
 from assessments.tests.history_data import CAE, closed_round, lbc, respond
 from assessments.tests.results.test_differencing import _online, _rate_and_submit, _refresh
 from assessments.tests.results_helpers import cae_round
@@ -104,3 +105,18 @@ def test_the_paper_pages_name_the_groups_they_keep_hidden_in_the_readers_languag
 
     assert "<li>Defensor:" in spanish
     assert "<li>Advocate:" in english
+
+
+def test_the_round_page_and_the_paper_upload_name_the_groups_in_the_readers_language(client, facilitator, org):
+    family = org.stakeholder_groups.get(name="Family")
+    family.names = {"es": "Familia"}
+    family.save()
+    round_ = RoundFactory(team=TeamFactory(organization=org))
+    invite(round_, group=family)
+    reader = _as(client, facilitator, "es")
+
+    invitees = _get(reader, "round_detail", round_).split("<tbody>")[-1]
+    upload = _get(reader, "paper_upload", round_)
+
+    assert "<td>Familia</td>" in invitees
+    assert "Familia, Educator" in upload
