@@ -12,11 +12,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from convening.access import Capability, member_capabilities, require
 from convening.models import User
+from convening.selectors import known_name
 from convening.web import AuthenticatedHttpRequest
 from rubrics.models import KeyAction
 
@@ -131,9 +133,12 @@ def get_participation_for(request: HttpRequest, round_pk: int) -> Invitation:
     works), or else their own when signed in. A signed-in person who opened
     someone else's link rates as that invitee only. Anything else answers
     404, whether the round exists or not."""
-    invitations = Invitation.objects.select_related(
-        "round__team", "round__organization", "user", "stakeholder_group"
-    ).filter(round_id=round_pk, revoked_at__isnull=True)
+    invitations = (
+        Invitation.objects.select_related("round__team", "round__organization", "user", "stakeholder_group")
+        # For "You are rating as …" when they gave no name themselves: the round's organization's (same query).
+        .annotate(known_name=known_name(organization=OuterRef("round__organization")))
+        .filter(round_id=round_pk, revoked_at__isnull=True)
+    )
     grant = _grant(request, round_pk)
     if grant is not None:
         invitation = invitations.filter(pk=grant[0], token_hash=grant[1]).first()

@@ -46,22 +46,23 @@ def stakeholder_groups_with_team_counts(*, team: Team) -> QuerySet[StakeholderGr
     )
 
 
-def known_name(*, organization: Organization, user: str = "user") -> Coalesce:
-    """The name `organization` knows the person (the row's `user` field) by,
-    else "". Never the name another organization typed, nor the person's own:
-    an organization that types an address learns no name it did not give
-    (issue 13)."""
-    typed = PersonName.objects.filter(organization=organization, user=OuterRef(user)).values("name")[:1]
+def known_name(*, organization: Organization | OuterRef, user: str = "user") -> Coalesce:
+    """The name `organization` (or the row's organization, an OuterRef)
+    knows the person (the row's `user` field) by, else "". Never the name
+    another organization typed, nor the person's own: an organization that
+    types an address learns no name it did not give (issue 13)."""
+    typed = PersonName.objects.filter(Q(organization=organization), user=OuterRef(user)).values("name")[:1]
     return Coalesce(Subquery(typed), Value(""))
 
 
 def person_name_in(*, organization: Organization, user: User, to_themselves: bool = False) -> str:
-    """As `known_name`, for one person (one query), else their address; when
-    the words are for the person themselves (their mail), else the name they
-    gave themselves first."""
+    """As `known_name`, for one person (one query), else their address. Words
+    for the person themselves (their mail) use first the name they gave
+    themselves, which no organization writes."""
+    if to_themselves and user.name:
+        return user.name
     typed = PersonName.objects.filter(organization=organization, user=user).values_list("name", flat=True).first()
-    own = user.name if to_themselves else ""
-    return typed or own or user.email
+    return typed or user.email
 
 
 def team_members_for(*, team: Team) -> QuerySet[TeamMember]:

@@ -7,6 +7,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from assessments.invitations.services import Invitee, invitations_create
+from assessments.rounds.services import round_open
 from assessments.tests.factories import RoundFactory
 from convening.models import Membership, PersonName, Role, TeamMember, User
 from convening.tests.factories import MembershipFactory, TeamFactory, UserFactory
@@ -159,3 +161,26 @@ def test_b_adding_the_sites_administrator_is_refused_and_grants_nothing(client, 
     assert not PersonName.objects.filter(user=admin).exists()
     outsider.refresh_from_db()
     assert not (outsider.is_staff or outsider.is_superuser)
+
+
+def test_the_rating_page_calls_the_person_what_the_rounds_organization_does(
+    client, facilitator, outsider, team_a, team_b
+):
+    client.force_login(outsider)
+    _add(client, team_b, "ana@example.org", LABEL)
+    _add(client, team_b, "carl@example.org", LABEL)
+    client.force_login(facilitator)
+    _add(client, team_a, "ana@example.org", "Ana Silva")
+    _add(client, team_a, "carl@example.org", "")
+    round_ = RoundFactory(team=team_a)
+    round_open(round=round_)
+    invitations_create(
+        round=round_,
+        invitees=[Invitee(user=m.user, stakeholder_group=m.stakeholder_group) for m in team_a.members.all()],
+    )
+
+    for email, shown in (("ana@example.org", "Ana Silva"), ("carl@example.org", "carl@example.org")):
+        client.force_login(User.objects.get(email=email))
+        page = client.get(reverse("assessments:rate", args=[round_.pk])).content.decode()
+        assert f"You are rating as <strong>{shown}</strong>." in page
+        assert LABEL not in page
