@@ -162,10 +162,10 @@ def test_query_count_does_not_grow_with_respondents(round_, respondents, django_
     add_respondents(round_, "Family", [1 + i % 4 for i in range(per_group)])
     add_respondents(round_, "Educator", [1 + i % 3 for i in range(respondents - per_group)])
     # Making the release: 1 no current release, 2 the round's lock, 3 its current release again, 4 the
-    # responses' digests, 5 the releases shown before, 6 the grouped rating counts, 7 the new release,
-    # 8 its members, 9 its comments; then recording it as shown: 10 the lock again, 11 the update;
-    # and each of the two atomic blocks opens and releases a savepoint.
-    with django_assert_num_queries(15):
+    # responses' digests, 5 the releases shown before, 6 the key actions revealed in meetings (none here),
+    # 7 the grouped rating counts, 8 the new release, 9 its members, 10 its comments; then recording it as
+    # shown: 11 the lock again, 12 the update; and each of the two atomic blocks opens and releases a savepoint.
+    with django_assert_num_queries(16):
         release_to_show(round=round_)
     # Reading it: 1 the current release, 2–4 rubrics, levels and key actions, 5 who submitted,
     # 6 invitations, 7 current consensus, 8 the groups' names
