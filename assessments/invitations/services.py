@@ -35,7 +35,8 @@ def invitees_of(members: Iterable[TeamMember]) -> list[Invitee]:
     return [Invitee(user=member.user, stakeholder_group=member.stakeholder_group) for member in members]
 
 
-def _new_link(invitation: Invitation) -> None:
+def invitation_new_link(invitation: Invitation) -> None:
+    """Gives the invitation a new personal link (not saved): a fresh nonce, and the hash of its token."""
     invitation.token_nonce = tokens.new_nonce()
     invitation.token_hash = tokens.hash_token(tokens.make_token(invitation.pk, invitation.token_nonce))
 
@@ -66,7 +67,7 @@ def invitations_create(*, round: Round, invitees: Iterable[Invitee]) -> list[Inv
             token_nonce="",
             token_hash=tokens.placeholder_hash(),
         )
-        _new_link(invitation)
+        invitation_new_link(invitation)
         invitation.save(update_fields=["token_nonce", "token_hash"])
         created.append(invitation)
     if round.status == RoundStatus.OPEN:
@@ -97,7 +98,7 @@ def invitation_resend(*, invitation: Invitation, new_link: bool = False) -> Sent
     if invitation.is_walk_in:
         raise StateConflict(_("Someone who joined in the meeting left no address to send to."))
     if new_link:
-        _new_link(invitation)
+        invitation_new_link(invitation)
         invitation.save(update_fields=["token_nonce", "token_hash"])
     return messages_queue(invitations=[invitation], kind=MessageKind.INVITATION)[0]
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from assessments.exceptions import StateConflict
 from assessments.invitations import tokens
+from assessments.invitations.services import invitation_new_link
 from assessments.models import (
     MEETING_IDLE_HOURS,
     Consensus,
@@ -141,8 +142,7 @@ def meeting_walk_in(*, meeting: Meeting, group: StakeholderGroup) -> Invitation:
         token_nonce="",
         token_hash=tokens.placeholder_hash(),
     )
-    invitation.token_nonce = tokens.new_nonce()
-    invitation.token_hash = tokens.hash_token(tokens.make_token(invitation.pk, invitation.token_nonce))
+    invitation_new_link(invitation)
     invitation.save(update_fields=["token_nonce", "token_hash"])
     return invitation
 

@@ -29,6 +29,7 @@ from django.db.models import (
     BooleanField,
     CharField,
     Count,
+    Expression,
     ExpressionWrapper,
     F,
     Func,
@@ -109,22 +110,26 @@ def _contributes(prefix: str = "") -> Q:
     return Q(**{f"{prefix}level__isnull": False}) | Q(**{f"{prefix}not_sure": True}) | ~Q(**{f"{prefix}evidence": ""})
 
 
-def _digest_of(response: OuterRef) -> Coalesce:
-    """The digest of one response's answers: the sum of a hash of each."""
-    text = Concat(
+def _answer_text(*, with_evidence: bool) -> Concat:
+    """An answer as text: its key action, level and "Not sure", and its comment when asked."""
+    parts: list[Expression | F] = [
         Cast("key_action_id", CharField()),
         Value(":"),
         Coalesce(Cast("level_id", CharField()), Value("")),
         Value(":"),
         Cast("not_sure", CharField()),
-        Value(":"),
-        "evidence",
-        output_field=CharField(),
-    )
+    ]
+    if with_evidence:
+        parts += [Value(":"), F("evidence")]
+    return Concat(*parts, output_field=CharField())
+
+
+def _digest_of(response: OuterRef) -> Coalesce:
+    """The digest of one response's answers: the sum of a hash of each."""
     total = (
         Rating.objects.filter(_contributes(), response=response)
         .values("response")
-        .annotate(total=Sum(ContentHash(text)))
+        .annotate(total=Sum(ContentHash(_answer_text(with_evidence=True))))
         .values("total")
         .order_by()
     )
@@ -134,15 +139,7 @@ def _digest_of(response: OuterRef) -> Coalesce:
 def answer_hash() -> ContentHash:
     """The hash of one answer's level or "Not sure" alone: what a key
     action's figure in a meeting shows of it (comments are not shown there)."""
-    text = Concat(
-        Cast("key_action_id", CharField()),
-        Value(":"),
-        Coalesce(Cast("level_id", CharField()), Value("")),
-        Value(":"),
-        Cast("not_sure", CharField()),
-        output_field=CharField(),
-    )
-    return ContentHash(text)
+    return ContentHash(_answer_text(with_evidence=False))
 
 
 def key_action_snapshots(
