@@ -9,6 +9,7 @@ smaller one: `national` keeps `state`'s first organization as it was."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from django.db import connection, transaction
 from assessments.invitations import tokens
 from assessments.models import Response
 from assessments.results.releases import answers_digests_refresh
+from convening import languages
 from convening.models import DEFAULT_STAKEHOLDER_GROUPS, Organization
 from rubrics.models import Rubric
 
@@ -134,7 +136,7 @@ class _Writer:
 
 USER = ("id", "password", "is_superuser", "email", "name", "language", "is_staff", "is_active", "date_joined")
 MEMBERSHIP = ("id", "role", "created_at", "user_id", "organization_id")
-GROUP = ("id", "name", "position", "organization_id")
+GROUP = ("id", "name", "names", "position", "organization_id")
 TEAM = ("id", "name", "description", "created_at", "organization_id")
 TEAM_MEMBER = ("id", "created_at", "stakeholder_group_id", "team_id", "user_id")
 ROUND = (
@@ -224,7 +226,11 @@ class _Organization:
         self.groups = []
         for position, group in enumerate(DEFAULT_STAKEHOLDER_GROUPS, start=1):
             group_id = self.ids.take("convening_stakeholdergroup")
-            self.out.add("convening_stakeholdergroup", GROUP, [group_id, group, position, self.org_id])
+            self.out.add(
+                "convening_stakeholdergroup",
+                GROUP,
+                [group_id, group, json.dumps(languages.catalogue_names(group)), position, self.org_id],
+            )
             self.groups.append(group_id)
         self.lead_id = self._user(lead, "Load lead", password=self.password)
         for role in ("facilitator", "lead"):
