@@ -11,6 +11,7 @@ from assessments.models import Consensus, Invitation, Meeting, MeetingReveal, Ra
 from assessments.results.aggregation import Stats, stats_from_counts
 from assessments.results.presentation import agreement_text, median_text
 from assessments.rounds.selectors import rubrics_to_rate
+from convening import languages
 from rubrics.models import KeyAction, Level, Rubric
 
 from .services import live_meetings, room_responses
@@ -55,6 +56,13 @@ class Screen:
         return self.meeting.round
 
     @property
+    def consensus_level_name(self) -> str:
+        """The agreed level's name in the screen's language (as the item's levels are)."""
+        if self.consensus is None:
+            return ""
+        return next(level.name for level in self.item.levels if level.pk == self.consensus.level_id)
+
+    @property
     def is_first(self) -> bool:
         return self.position == 0
 
@@ -72,10 +80,12 @@ def live_meeting_by_code(*, code: str) -> Meeting | None:
 
 
 def meeting_items(*, round: Round) -> list[Item]:
-    """The round's key actions in the order the room takes them, each with its rubric's levels and descriptors."""
-    return [
-        Item(rubric, key_action) for rubric in rubrics_to_rate(round=round) for key_action in rubric.key_actions.all()
-    ]
+    """The round's key actions in the order the room takes them, each with its
+    rubric's levels and descriptors, in the language of the screen asking
+    (the facilitator's projector, each person's phone) where the rubric has
+    a translation into it."""
+    rubrics = rubrics_to_rate(round=round, language=languages.current())
+    return [Item(rubric, key_action) for rubric in rubrics for key_action in rubric.key_actions.all()]
 
 
 def figures_of(reveal: MeetingReveal | None, levels: list[Level]) -> Figures | None:

@@ -27,7 +27,7 @@ from assessments.rating.services import rating_save, response_submit
 from assessments.results.computation import round_results
 from assessments.rounds.services import round_close
 from assessments.tests.results_helpers import cae_round, invite_to, key_action, level, url
-from convening.models import StakeholderGroup
+from convening.models import PersonName, StakeholderGroup
 from convening.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -405,3 +405,19 @@ def test_a_code_stops_working_after_five_wrong_tries(
         phone.post(reverse("assessments:meeting_email_code", args=[meeting.code]), {"code": wrong})
     response = phone.post(reverse("assessments:meeting_email_code", args=[meeting.code]), {"code": code})
     assert response.status_code == 400 and "no longer works" in response.content.decode()
+
+
+def test_an_invitee_is_called_by_their_own_name_else_the_organizations_never_anothers(
+    client, facilitator, meeting_round, other_org
+):
+    named, unnamed = UserFactory(name="Inés Ruiz"), UserFactory(name="", email="ana@example.org")
+    PersonName.objects.create(organization=meeting_round.organization, user=unnamed, name="Ana Gómez")
+    PersonName.objects.create(organization=other_org, user=named, name="Somebody Else")
+    meeting = start(client, facilitator, meeting_round)
+    for person, shown in ((named, "Inés Ruiz"), (unnamed, "Ana Gómez")):
+        invite_to(meeting_round, person)
+        phone = Client()
+        phone.force_login(person)
+        page = phone.get(reverse("assessments:meeting_phone", args=[meeting.code])).content.decode()
+        assert f"You are answering as <strong>{shown}</strong>" in page
+        assert "Somebody Else" not in page
