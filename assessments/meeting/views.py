@@ -374,6 +374,8 @@ def meeting_answer(request: HttpRequest, code: str) -> HttpResponse:
     level = request.POST.get("level", "")
     version = whole_number(request.POST.get("version", ""))
     at = request.POST.get("at", "")
+    problem = None
+    level_id: int | None = None
     try:
         if key_action_id is None or version is None or not level:
             raise ValidationError(_("Choose one of the levels shown."))
@@ -390,16 +392,29 @@ def meeting_answer(request: HttpRequest, code: str) -> HttpResponse:
         )
         with transaction.atomic():
             rating_services.answer_save(invitation=invitation, change=change)
-        messages.success(request, _("Your answer is saved."))
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        problem = " ".join(error.messages)
     except rating_services.AnswerConflict as conflict:
-        messages.error(request, str(conflict))
+        # The same answer stored already is this phone's own, sent again after its confirmation got lost.
+        if (conflict.stored.level_id, conflict.stored.not_sure) != (level_id, level == "not_sure"):
+            problem = str(conflict)
     except StateConflict as error:
-        messages.error(request, str(error))
-    target = reverse("assessments:meeting_phone", args=[meeting.code])
+        problem = str(error)
     if request.headers.get("HX-Request"):
         meeting.refresh_from_db()
         context = _phone_context(request, meeting, invitation, at=at)
+        screen: Screen = context["screen"]
+        # The room moved on while the answer was on its way: say it was kept before showing where the room is.
+        saved_before = [
+            item.key_action
+            for item in screen.items
+            if problem is None and item.key_action.pk == key_action_id != screen.item.key_action.pk
+        ]
+        context |= {"problem": problem, "saved_before": saved_before[0] if saved_before else None}
         return render(request, "assessments/meeting/_phone_state.html", context)
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, _("Your answer is saved."))
+    target = reverse("assessments:meeting_phone", args=[meeting.code])
     return redirect(f"{target}?at={at}" if at else target)

@@ -421,3 +421,34 @@ def test_an_invitee_is_called_by_their_own_name_else_the_organizations_never_ano
         page = phone.get(reverse("assessments:meeting_phone", args=[meeting.code])).content.decode()
         assert f"You are answering as <strong>{shown}</strong>" in page
         assert "Somebody Else" not in page
+
+
+def _post_answer(phone, meeting, level_pk, version):
+    return phone.post(
+        reverse("assessments:meeting_answer", args=[meeting.code]),
+        {"key_action": key_action(meeting.round).pk, "level": level_pk, "version": version},
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_an_answer_sent_again_after_its_confirmation_was_lost_is_taken_as_saved(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    phone = walk_in(meeting)
+    assert _post_answer(phone, meeting, level(meeting_round, 2).pk, 0).status_code == 200
+    again = _post_answer(phone, meeting, level(meeting_round, 2).pk, 0)  # the same request, retried
+
+    assert 'role="alert"' not in again.content.decode()
+    assert "Your answer is saved." in again.content.decode()
+    assert Rating.objects.get(response__invitation__walk_in_meeting=meeting).level_version == 1
+
+
+def test_an_answer_over_one_changed_elsewhere_is_refused_and_says_so(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    phone = walk_in(meeting)
+    _post_answer(phone, meeting, level(meeting_round, 2).pk, 0)
+    stale = _post_answer(phone, meeting, level(meeting_round, 4).pk, 0)  # based on the page before the first
+
+    page = stale.content.decode()
+    assert 'role="alert"' in page
+    assert re.search(rf'value="{level(meeting_round, 2).pk}" checked', page)  # what is kept, on screen
+    assert Rating.objects.get(response__invitation__walk_in_meeting=meeting).level == level(meeting_round, 2)
