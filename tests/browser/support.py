@@ -2,7 +2,7 @@
 
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
 
 BLOCKING_IMPACTS = {"serious", "critical"}
 _axe = Axe()
@@ -38,3 +38,12 @@ def login(page: Page, live_server, email: str, password: str) -> None:
         form.locator('button[type="submit"]').click()
     if page.url.split("?")[0] == login_url:
         raise AssertionError(f"Logging in as {email} failed; the page says: {page.inner_text('main')}")
+
+
+def go_offline(context: BrowserContext) -> None:
+    """Cuts the context's network, and waits until its pages know it: under
+    load, Chromium tells a page a moment after the call returns, and a save
+    started in that moment still reaches the server."""
+    context.set_offline(True)
+    for page in context.pages:
+        page.wait_for_function("() => navigator.onLine === false")

@@ -15,6 +15,7 @@ from assessments.meeting.services import meeting_go, meeting_start
 from assessments.models import Invitation, Meeting, Rating, RoundStatus
 from assessments.tests.results_helpers import cae_round, key_action, level
 from convening.models import StakeholderGroup
+from tests.browser.support import go_offline
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +28,25 @@ def meeting(lbc_rubrics, org, facilitator) -> Meeting:
     return meeting_start(round=round_, by=facilitator)
 
 
-def _walk_in(browser, live_server, meeting, **context):
-    phone = browser.new_context(viewport=PHONE, **context).new_page()
-    phone.goto(live_server.url + reverse("assessments:meeting_join", args=[meeting.code]))
-    phone.locator(f'input[name="group"][value="{StakeholderGroup.objects.get(name="Family").pk}"]').check()
-    phone.locator("form", has=phone.locator('input[name="group"]')).locator('button[type="submit"]').click()
-    expect(phone.locator("#phone-state")).to_be_visible()
-    return phone
+@pytest.fixture
+def walk_in(browser, live_server):
+    """Joins the meeting as a walk-in on a new phone; the phones are closed
+    before the database is emptied (one still polling would hold it)."""
+    opened = []
+
+    def join(meeting, **options):
+        context = browser.new_context(viewport=PHONE, **options)
+        opened.append(context)
+        phone = context.new_page()
+        phone.goto(live_server.url + reverse("assessments:meeting_join", args=[meeting.code]))
+        phone.locator(f'input[name="group"][value="{StakeholderGroup.objects.get(name="Family").pk}"]').check()
+        phone.locator("form", has=phone.locator('input[name="group"]')).locator('button[type="submit"]').click()
+        expect(phone.locator("#phone-state")).to_be_visible()
+        return phone
+
+    yield join
+    for context in opened:
+        context.close()
 
 
 def _stored(meeting):
@@ -41,12 +54,12 @@ def _stored(meeting):
     return Rating.objects.filter(response__invitation=invitation, key_action=key_action(meeting.round)).first()
 
 
-def test_an_answer_given_offline_is_kept_on_screen_and_stored_once_back(browser, live_server, meeting):
-    phone = _walk_in(browser, live_server, meeting)
+def test_an_answer_given_offline_is_kept_on_screen_and_stored_once_back(walk_in, meeting):
+    phone = walk_in(meeting)
     status = phone.locator("[data-answer-status]")
     expect(phone.get_by_text("Without JavaScript")).to_have_count(0)
 
-    phone.context.set_offline(True)
+    go_offline(phone.context)
     phone.locator("#phone-level-2").check()
     expect(status).to_contain_text("No connection: your answer is kept on this phone")
     assert _stored(meeting) is None
@@ -68,8 +81,8 @@ def test_an_answer_given_offline_is_kept_on_screen_and_stored_once_back(browser,
     assert phone.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('convening:rating:'))") == []
 
 
-def test_changes_in_a_row_are_stored_in_their_order(browser, live_server, meeting):
-    phone = _walk_in(browser, live_server, meeting)
+def test_changes_in_a_row_are_stored_in_their_order(walk_in, meeting):
+    phone = walk_in(meeting)
     for position in (1, 3, 4, 2):
         phone.locator(f"#phone-level-{position}").check()
     expect(phone.locator("[data-answer-status]")).to_have_text("Your answer is saved.")
@@ -79,9 +92,10 @@ def test_changes_in_a_row_are_stored_in_their_order(browser, live_server, meetin
     assert stored.level_version >= 2  # each change was written over the one before it
 
 
-def test_an_answer_left_waiting_is_sent_by_the_full_rating_page(browser, live_server, meeting):
-    phone = _walk_in(browser, live_server, meeting)
-    phone.context.set_offline(True)
+def test_an_answer_left_waiting_is_sent_by_the_full_rating_page(walk_in, live_server, meeting):
+    # Without the rating page's service worker, whose copy of the page could still be on its way at the end.
+    phone = walk_in(meeting, service_workers="block")
+    go_offline(phone.context)
     phone.locator("#phone-level-3").check()
     expect(phone.locator("[data-answer-status]")).to_contain_text("No connection")
 
@@ -95,8 +109,8 @@ def test_an_answer_left_waiting_is_sent_by_the_full_rating_page(browser, live_se
     assert _stored(meeting).level == level(meeting.round, 3)
 
 
-def test_without_javascript_the_phone_answers_by_its_button(browser, live_server, meeting):
-    phone = _walk_in(browser, live_server, meeting, java_script_enabled=False)
+def test_without_javascript_the_phone_answers_by_its_button(walk_in, meeting):
+    phone = walk_in(meeting, java_script_enabled=False)
     expect(phone.get_by_text("Without JavaScript this page does not follow the screen")).to_be_visible()
 
     phone.locator("#phone-level-4").check()

@@ -14,6 +14,7 @@ from assessments.models import Invitation, Rating
 from assessments.rounds.services import round_open
 from assessments.tests.factories import RoundFactory, invite
 from convening.tests.factories import TeamFactory
+from tests.browser.support import go_offline
 
 from .conftest import console_key
 
@@ -140,7 +141,7 @@ def test_offline_changes_wait_and_are_sent_in_order_when_the_connection_returns(
     context = phone()
     page = open_link(context, live_server, invitation)
     first, second = fieldsets(page)[:2]
-    context.set_offline(True)
+    go_offline(context)
     show(page, first)
     page.locator(f"#ka-{first}-level-2").check()
     page.locator(f"#ka-{first}-level-3").check()
@@ -165,7 +166,7 @@ def test_changes_left_offline_are_sent_when_the_page_is_opened_again(phone, live
     context = phone()
     page = open_link(context, live_server, invitation)
     first = fieldsets(page)[0]
-    context.set_offline(True)
+    go_offline(context)
     page.locator(f"#ka-{first}-level-4").check()
     expect(page.locator("#rating-queue")).to_contain_text("1 change waiting to be sent.")
     page.close()
@@ -198,7 +199,7 @@ def test_reloading_while_offline_shows_the_newest_answers_and_the_waiting_change
     page.locator(f"#ka-{first}-level-2").check()
     expect(page.locator(f"#status-{first}")).to_have_text("Saved")
 
-    context.set_offline(True)
+    go_offline(context)
     show(page, second)
     page.locator(f"#ka-{second}-level-3").check()
     show(page, third)
@@ -227,7 +228,7 @@ def test_leaving_the_page_clears_what_the_browser_kept(phone, live_server, invit
     page = open_link(context, live_server, invitation)
     first = fieldsets(page)[0]
     wait_until(lambda: page.evaluate(KEPT_COPY))
-    context.set_offline(True)
+    go_offline(context)
     page.locator(f"#ka-{first}-level-4").check()
     context.set_offline(False)
     expect(page.locator(f"#status-{first}")).to_have_text("Saved", timeout=15000)
@@ -237,7 +238,7 @@ def test_leaving_the_page_clears_what_the_browser_kept(phone, live_server, invit
     expect(page.get_by_role("heading", name="You have left the rating page")).to_be_visible()
     assert page.evaluate("async () => (await caches.keys()).length") == 0
     assert page.evaluate("() => localStorage.length") == 0
-    context.set_offline(True)
+    go_offline(context)
     assert (
         page.evaluate(
             "(url) => fetch(url).then(() => 'served', () => 'nothing kept')", f"/rounds/{invitation.round_id}/rate/"
