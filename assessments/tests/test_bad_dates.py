@@ -1,8 +1,20 @@
 """Dates far outside any round's life are refused with a message instead
 of a 500 (issue 13)."""
 
+import importlib
+from datetime import timedelta
+
 import pytest
+from django.apps import apps as django_apps
+from django.db import DataError, connection
 from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Round, RoundStatus
+from assessments.tests.factories import RoundFactory
+from assessments.tests.rounds.test_views import form_data
+from convening.models import Organization
+from convening.tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,16 +29,6 @@ def test_the_overview_refuses_a_date_out_of_range(client, facilitator, field, va
 
 
 # Rounds -------------------------------------------------------------------------
-
-from datetime import timedelta  # noqa: E402
-
-from django.utils import timezone  # noqa: E402
-
-from assessments.models import Round, RoundStatus  # noqa: E402
-from assessments.tests.factories import RoundFactory  # noqa: E402
-from assessments.tests.rounds.test_views import form_data  # noqa: E402
-from convening.models import Organization  # noqa: E402
-from convening.tests.factories import TeamFactory  # noqa: E402
 
 
 @pytest.fixture
@@ -90,3 +92,23 @@ def test_a_draft_whose_closing_time_has_passed_is_not_opened(client, facilitator
     assert "closing date has passed" in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == RoundStatus.DRAFT
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="only PostgreSQL stored such dates (SQLite refused them)")
+def test_a_round_stored_in_year_10000_before_the_fix_is_brought_back_and_shows_again(client, facilitator, team):
+    round_ = RoundFactory(team=team)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE assessments_round SET closes_at = '9999-12-31 23:59:00-05'::timestamptz WHERE id = %s", [round_.pk]
+        )
+    client.force_login(facilitator)
+    with pytest.raises(DataError):  # as every page showing it did: Python has no year 10000
+        client.get(reverse("assessments:round_detail", args=[round_.pk]))
+
+    migration = importlib.import_module("assessments.migrations.0011_round_dates_in_range")
+    migration.dates_in_range(django_apps, connection.schema_editor())
+
+    assert client.get(reverse("assessments:round_detail", args=[round_.pk])).status_code == 200
+    assert client.get(reverse("assessments:round_list", args=[team.pk])).status_code == 200
+    round_.refresh_from_db()
+    assert round_.closes_at.year == 2099 and round_.closes_at > round_.opens_at
