@@ -1,10 +1,12 @@
 """The meeting load test (bench/run): 60 phones and a projector in one room.
 
 Each phone joins as a walk-in from its own loopback address, then does what
-the phone page's htmx does: polls its state every 3 s (204 while the meeting
-has not moved) and answers the key action on screen once it appears. The
+the phone page does: polls its state every 3 s (204 while the meeting has
+not moved) and answers the key action on screen once its person has read it
+(4–15 s after it appears: the key action and its four descriptors). The
 projector polls its state every 2 s; the facilitator reveals the key action
-once the room has answered and moves on, every 20 s or so.
+20 s after showing it, once the room has answered, and moves on 10 s later.
+bench/run starts the phones 2 a second, as a room scanning the code joins.
 Environment: BENCH_MEETING (a JSON file written by bench/meeting_setup.py), and BENCH_TOKENS as for
 bench/locustfile.py."""
 
@@ -30,6 +32,8 @@ _lock = threading.Lock()
 REVISION = re.compile(r"state/\?r=(\d+)")
 KEY_ACTION = re.compile(r'name="key_action" value="(\d+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
+READING_SECONDS = (4, 15)
+REVEAL_AFTER_SECONDS, NEXT_AFTER_SECONDS = 20, 30
 
 
 class PhoneUser(HttpUser):
@@ -57,6 +61,8 @@ class PhoneUser(HttpUser):
     def _read(self, html: str) -> None:
         revision, key_action, version = REVISION.search(html), KEY_ACTION.search(html), VERSION.search(html)
         if revision and key_action and version:
+            if int(key_action.group(1)) != getattr(self, "key_action", None):
+                self.answer_at = time.monotonic() + random.uniform(*READING_SECONDS)
             self.revision, self.key_action, self.version = revision.group(1), int(key_action.group(1)), version.group(1)
 
     @task
@@ -69,7 +75,7 @@ class PhoneUser(HttpUser):
             elif response.status_code != 204:
                 response.failure(f"poll: {response.status_code}")
                 return
-        if self.key_action in self.answered:
+        if self.key_action in self.answered or time.monotonic() < self.answer_at:
             return
         with self.client.post(
             f"/m/{CODE}/phone/answer/",
@@ -118,9 +124,9 @@ class ProjectorUser(HttpUser):
     def poll(self) -> None:
         self.client.get(f"/rounds/{SETUP['round']}/meeting/state/", name="projector poll")
         elapsed = time.monotonic() - self.moved_at
-        if not self.revealed and elapsed > 12:
+        if not self.revealed and elapsed > REVEAL_AFTER_SECONDS:
             self._control("reveal")
             self.revealed = True
-        elif elapsed > 20:
+        elif elapsed > NEXT_AFTER_SECONDS:
             self._control("next")
             self.moved_at, self.revealed = time.monotonic(), False

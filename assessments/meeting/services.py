@@ -31,7 +31,7 @@ from assessments.models import (
 )
 from assessments.planning.services import action_step_add, consensus_record
 from assessments.results.disclosure import Answerer, Earlier, Withheld, release_withheld
-from assessments.results.releases import answer_hash, reveal_members
+from assessments.results.releases import answer_hash, reveal_members, standing_invitations
 from convening.models import StakeholderGroup, User
 from rubrics.models import KeyAction, Level
 
@@ -151,7 +151,7 @@ def room_responses(round: Round) -> QuerySet[Response]:
     """Whose answers count in the room: every response not withdrawn, online
     ones whether submitted or not (a key action counts once answered)."""
     return Response.objects.filter(round=round).filter(
-        Q(invitation__isnull=True, submitted_at__isnull=False) | Q(invitation__revoked_at__isnull=True)
+        Q(invitation__isnull=True, submitted_at__isnull=False) | Q(invitation__in=standing_invitations(round))
     )
 
 

@@ -33,7 +33,7 @@ from convening.web import AuthenticatedHttpRequest
 
 from . import services, signin
 from .forms import CodeForm, EmailForm, JoinForm, MeetingConsensusForm, WalkInForm
-from .selectors import Screen, live_meeting_by_code, live_meeting_of, meeting_screen
+from .selectors import Screen, live_meeting_by_code, live_meeting_of, live_meeting_revision, meeting_screen
 
 # Codes that open nothing, per client address: with 31⁸ codes, guessing one
 # from outside the room takes longer than any meeting lasts.
@@ -141,7 +141,7 @@ def meeting_control(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Back, next, skip, reveal, lock or open joining, free or paced phones, end."""
     meeting = _live_meeting(request, pk)
     action = request.POST.get("action", "")
-    screen = meeting_screen(meeting=meeting)
+    screen = meeting_screen(meeting=meeting, room=False)
     try:
         if action in ("next", "back", "skip"):
             step = -1 if action == "back" else 1
@@ -172,7 +172,7 @@ def meeting_control(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def meeting_consensus(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The level the room agreed on for the key action on screen, and optionally its first step."""
     meeting = _live_meeting(request, pk)
-    screen = meeting_screen(meeting=meeting)
+    screen = meeting_screen(meeting=meeting, room=False)
     form = MeetingConsensusForm(request.POST, levels=screen.item.levels)
     if not form.is_valid():
         context = _projector_context(request, meeting) | {"consensus_form": form}
@@ -319,7 +319,7 @@ def _phone_context(request: HttpRequest, meeting: Meeting, invitation: Invitatio
     roam, the key action the phone asked for (`at`)."""
     asked = request.GET.get("at", "") if at is None else at
     position = whole_number(asked) if meeting.free_navigation else None
-    screen = meeting_screen(meeting=meeting, position=position)
+    screen = meeting_screen(meeting=meeting, position=position, room=False)
     rating = Rating.objects.filter(response__invitation=invitation, key_action=screen.item.key_action).first()
     return {
         "screen": screen,
@@ -351,13 +351,15 @@ def meeting_phone(request: HttpRequest, code: str) -> HttpResponse:
 
 def meeting_phone_state(request: HttpRequest, code: str) -> HttpResponse:
     """The phone's live part, polled: 204 (nothing to redraw) while the
-    meeting has not moved since the revision the phone shows."""
+    meeting has not moved since the revision the phone shows. That answer
+    needs only the code: it tells nothing the room's screen does not show."""
+    shown = request.GET.get("r")
+    if shown is not None and str(live_meeting_revision(code=services.normalized_code(code))) == shown:
+        return HttpResponse(status=204)
     try:
         meeting, invitation = _phone_participation(request, code)
     except StateConflict:
         return HttpResponse(status=429)
-    if request.GET.get("r") == str(meeting.revision):
-        return HttpResponse(status=204)
     return render(request, "assessments/meeting/_phone_state.html", _phone_context(request, meeting, invitation))
 
 

@@ -44,6 +44,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from assessments.models import (
+    Invitation,
     MeetingReveal,
     Rating,
     Release,
@@ -93,11 +94,18 @@ def results_changed(*, round_id: int, response_ids: Sequence[int] = ()) -> None:
         Response.objects.filter(pk__in=response_ids).update(answers_digest=_digest_of(OuterRef("pk")))
 
 
+def standing_invitations(round: Round) -> QuerySet[Invitation]:
+    """The round's invitations not revoked, as a subquery: read through the
+    round's index, where joining every response's invitation scanned every
+    round's (24 ms for a 2,000 round among 60,000 invitations)."""
+    return Invitation.objects.filter(round=round, revoked_at__isnull=True)
+
+
 def counted_responses(round: Round) -> QuerySet[Response]:
     """The responses the figures count: submitted, and not withdrawn (a
     revoked invitation withdraws its response; paper forms have none)."""
     return Response.objects.filter(round=round, submitted_at__isnull=False).filter(
-        Q(invitation__isnull=True) | Q(invitation__revoked_at__isnull=True)
+        Q(invitation__isnull=True) | Q(invitation__in=standing_invitations(round))
     )
 
 
