@@ -22,6 +22,20 @@ def test_spanish_catalogue_is_complete_and_current():
     assert untranslated == [], f"{len(untranslated)} strings lack a Spanish translation: {untranslated[:20]}"
 
 
+def test_every_plural_has_each_form_the_catalogue_declares():
+    """A form missing falls back to English for the numbers it covers (in
+    this catalogue's three forms, the third is every count but 1 and the
+    millions: "7 ratings" was English on a Spanish phone)."""
+    catalogue = polib.pofile(str(PO_PATH))
+    forms = int(catalogue.metadata["Plural-Forms"].split("nplurals=")[1].split(";")[0])
+    lacking = [
+        entry.msgid
+        for entry in catalogue
+        if entry.msgid_plural and not entry.obsolete and not all(entry.msgstr_plural.get(i) for i in range(forms))
+    ]
+    assert lacking == [], f"{len(lacking)} plurals lack a form: {lacking}"
+
+
 def test_every_marked_string_is_in_the_catalogue(tmp_path):
     """Extracts the strings from a copy of the sources (so the working tree is
     never touched) and checks each one has an entry in the committed .po."""
