@@ -194,6 +194,8 @@ def level_swatch_svg(position: int, *, chart_id: str, size: int = 16) -> SafeStr
 ROOM_ROW_HEIGHT = 64
 ROOM_LABEL_WIDTH = 330
 ROOM_WIDTH = 1000
+ROOM_CHARACTER_WIDTH = 18  # a bold character of the room's 30-unit type, on average, with room to spare
+ROOM_LEAST_BAR = 160
 
 
 def level_rows_svg(
@@ -215,8 +217,13 @@ def level_rows_svg(
         raise ValueError("counts and level_names differ in length")
     n, most = sum(counts), max(counts, default=0)
     height = ROOM_ROW_HEIGHT * len(counts)
-    label_width = round(width * ROOM_LABEL_WIDTH / ROOM_WIDTH)
-    room = width - label_width - 320  # what is left for the count, the share and "median"
+    # Wide enough for the longest name ("Establecer redes") and for "20 · 100% · mediana" after the
+    # longest bar; a chart that needs more than `width` draws wider, its type a little smaller.
+    longest_name = max((len(name) for name in level_names), default=0)
+    label_width = max(round(width * ROOM_LABEL_WIDTH / ROOM_WIDTH), ROOM_CHARACTER_WIDTH * longest_name + 32)
+    after_bar = ROOM_CHARACTER_WIDTH * len(f"{n} · 100% · {_('median')}") + 24
+    width = max(width, label_width + ROOM_LEAST_BAR + after_bar)
+    room = width - label_width - after_bar  # the longest bar
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="room-chart" focusable="false" '
         f'viewBox="0 0 {width} {height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '

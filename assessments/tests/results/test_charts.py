@@ -2,7 +2,15 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from assessments.results.charts import LEVEL_STYLES, distribution_text, level_swatch_svg, segment_edges, stacked_bar_svg
+from assessments.results.charts import (
+    LEVEL_STYLES,
+    ROOM_CHARACTER_WIDTH,
+    distribution_text,
+    level_rows_svg,
+    level_swatch_svg,
+    segment_edges,
+    stacked_bar_svg,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 LEVELS = ["Informing", "Networking", "Collaborating", "Transforming"]
@@ -113,3 +121,22 @@ def test_the_chart_draws_in_a_pdf():
     weasyprint = pytest.importorskip("weasyprint")
     html = f"<html><body><p>Chart</p>{chart([3, 10, 12, 4])}</body></html>"
     assert weasyprint.HTML(string=html).write_pdf()[:4] == b"%PDF"
+
+
+@pytest.mark.parametrize("width", [700, 1000])
+def test_the_rooms_chart_leaves_room_for_the_longest_level_name_and_count(width):
+    """On a Spanish phone "Establecer redes" was cut off at the chart's left edge."""
+    names = ["Informar", "Establecer redes", "Colaborar", "Transformar"]
+    svg = parse(level_rows_svg([2, 2, 3, 0], names, title="t", chart_id="room", median=2, width=width))
+    view_width = float(svg.get("viewBox").split()[2])
+    name_ends = [float(text.get("x")) for text in svg.iter(f"{SVG}text") if text.text in names]
+    bars = [rect for rect in svg.iter(f"{SVG}rect") if rect.get("fill", "").startswith("url(#room-level-")]
+    assert len(bars) == len(names)
+    # Each name, right-aligned at its x, fits between the left edge and the bars.
+    assert min(name_ends) >= ROOM_CHARACTER_WIDTH * len("Establecer redes")
+    assert all(float(bar.get("x")) > max(name_ends) for bar in bars)
+    # The longest bar's count, share and "median" fit before the right edge.
+    longest = max(bars, key=lambda bar: float(bar.get("width")))
+    after = float(longest.get("x")) + float(longest.get("width"))
+    assert view_width - after >= ROOM_CHARACTER_WIDTH * len("3 · 43%")
+    assert view_width >= width
