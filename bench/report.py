@@ -314,8 +314,9 @@ def main() -> None:
         "autosaving flat out. Those two run in three alternating turns of half the usual length (`hello-1`, "
         "`autosave-max-1`, …). `50`/`200`: stakeholders opening their link (rating page), autosaving every "
         "2–5 s and now and then reloading, plus leads (1 in 21 users) opening results pages. `meeting`: 60 "
-        "phones join a meeting as walk-ins, poll every 3 s and answer each key action once it is on screen; "
-        "the projector polls every 2 s and the facilitator reveals and moves on every 20 s.",
+        "phones join a meeting as walk-ins, 2 a second (a room scanning the code), poll every 3 s and answer "
+        "each key action 4–15 s after it appears (read, then tap); the projector polls every 2 s and the "
+        "facilitator reveals 20 s after showing a key action and moves on 10 s later, for two minutes.",
         "",
         *load_lines,
         "",
