@@ -111,6 +111,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # prepare on purpose (assessments.rating.autosave._fetch_prepared). The ORM binds parameters on the
     # client side, and such queries are never prepared, so this changes nothing else.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests on SQLite use a file, not the shared in-memory database: there, a browser test's live server
+    # threads (a projector polling while a phone joins) lock whole tables and fail at once ("database
+    # table is locked"), where a file's connections wait for each other.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

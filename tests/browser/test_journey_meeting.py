@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from assessments.invitations import tokens
 from assessments.models import ActionStep, Consensus, Invitation, MeetingReveal, RoundStatus
 from assessments.rating.services import rating_save, response_submit
+from assessments.rounds.selectors import rubrics_to_rate
 from assessments.rounds.services import round_close
 from assessments.tests.results_helpers import cae_round, invite_to
 from convening.models import StakeholderGroup
@@ -98,10 +99,15 @@ def test_a_room_of_six_phones_rates_three_key_actions_together(browser, page, li
     shot(phones[0], "meeting-phone-375")
 
     answers = {1: [2, 2, 3, 3, 2, 4], 2: [1, 2, 2, 2, 2, 2], 3: [3, 3, 3, 4, 3, 3]}
+    # Each phone in its person's language: the Spanish one shows the rubric's Spanish translation, where the
+    # database holds it (a browser test's database is emptied between tests, data migrations' rows included).
+    (spanish,) = rubrics_to_rate(round=meeting_round, language="es")
     for position, levels in answers.items():
         title = meeting_round.rubrics.get().key_actions.get(position=position).title
+        spanish_title = spanish.key_actions.all()[position - 1].title
         for phone in phones:
-            expect(phone.locator("#phone-state legend")).to_contain_text(title, timeout=8000)
+            shown = spanish_title if phone is phones[4] else title
+            expect(phone.locator("#phone-state legend")).to_contain_text(shown, timeout=8000)
         for phone, level in zip(phones, levels, strict=True):
             _answer(phone, level)
         expect(page.locator(".room-count")).to_have_text("6 of 6 have rated this one", timeout=8000)
