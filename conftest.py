@@ -6,7 +6,9 @@
 """
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from convening.models import DEFAULT_STAKEHOLDER_GROUPS, Role
 from convening.tests.factories import MembershipFactory, OrganizationFactory, StakeholderGroupFactory, UserFactory
@@ -20,6 +22,13 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_after():
+    """A request leaves its language active in the thread; the next test's services speak English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _member(organization, role):

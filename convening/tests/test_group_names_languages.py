@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -34,13 +33,6 @@ SPANISH = {
     "Advocate": "Defensor",
     "Other": "Otro",
 }
-
-
-@pytest.fixture(autouse=True)
-def _english_after():
-    """A request leaves its language active; the next test speaks English."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ the browser's; a new account takes the language it was created in until its
 first sign-in, which keeps the language the person was reading in."""
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -13,13 +12,6 @@ from convening.models import User
 from convening.tests.factories import PASSWORD, StakeholderGroupFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english_after():
-    """A request leaves its language active; the next test's services speak English."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 SPANISH_BROWSER = {"HTTP_ACCEPT_LANGUAGE": "es-MX,es;q=0.9,en;q=0.5"}

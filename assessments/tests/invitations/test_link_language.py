@@ -3,9 +3,8 @@ on: the language they open their personal link in becomes their account's,
 so that their reminders come in it (issue 15, item 4)."""
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from assessments.invitations.selectors import invitation_link_path
 from assessments.rounds.services import round_open
@@ -13,13 +12,6 @@ from assessments.tests.factories import RoundFactory, invite
 from convening.tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english_after():
-    """A request leaves its language active; the next test's services speak English."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 SPANISH_BROWSER = {"HTTP_ACCEPT_LANGUAGE": "es-ES,es;q=0.9"}

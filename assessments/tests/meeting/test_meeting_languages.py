@@ -5,14 +5,9 @@ in the page's language."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import escape
 
 from assessments.models import Meeting, RoundStatus
@@ -20,19 +15,6 @@ from assessments.tests.results_helpers import cae_round, key_action, url
 from convening.models import StakeholderGroup
 
 pytestmark = pytest.mark.django_db
-
-SPANISH_DATA = Path(settings.BASE_DIR) / "rubrics" / "data" / "es" / "creating-active-engagement.json"
-
-
-@pytest.fixture(autouse=True)
-def _english_after():
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture
-def spanish():
-    return json.loads(SPANISH_DATA.read_text(encoding="utf-8"))
 
 
 @pytest.fixture

@@ -3,17 +3,13 @@ a rubric with a complete translation into it is shown translated, marked as
 whose translation it is, with the original one tap away (without JavaScript
 too); a rubric without one is shown in its original, saying so."""
 
-import json
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import escape
 
 from assessments.invitations.selectors import invitation_link_path
@@ -28,20 +24,7 @@ from rubrics.tests.factories import exchange_data, translation_data
 pytestmark = pytest.mark.django_db
 
 SPANISH = {"HTTP_ACCEPT_LANGUAGE": "es"}
-SPANISH_DATA = Path(settings.BASE_DIR) / "rubrics" / "data" / "es" / "creating-active-engagement.json"
 MARK = "Traducción de Convening; el original está en inglés"
-
-
-@pytest.fixture(autouse=True)
-def _english_after():
-    """A request leaves its language active; the next test's services speak English."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture
-def spanish():
-    return json.loads(SPANISH_DATA.read_text(encoding="utf-8"))
 
 
 def participant_of(round_, **headers):

@@ -33,13 +33,6 @@ SPANISH = json.loads((Path(settings.BASE_DIR) / "rubrics" / "data" / "es" / f"{C
 MARK = "Traducción de Convening; el original está en inglés"
 
 
-@pytest.fixture(autouse=True)
-def _english_after():
-    """A request leaves its language active; the next test's services speak English."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 @pytest.fixture
 def round_(org):
     round_ = closed_round(TeamFactory(organization=org), closed_at=datetime(2027, 5, 1, tzinfo=UTC), rubrics=[lbc(CAE)])

@@ -8,9 +8,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 
 from assessments.models import RoundStatus
 from assessments.rounds.services import round_close
@@ -21,12 +19,6 @@ from assessments.tests.results_helpers import cae_round
 from convening.tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english_after():
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
