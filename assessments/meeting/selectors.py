@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import Count, Q
 
-from assessments.models import Consensus, Invitation, Meeting, MeetingReveal, Rating, Response, Round
+from assessments.models import Consensus, Meeting, MeetingReveal, Rating, Response, Round
 from assessments.results.aggregation import Stats, stats_from_counts
 from assessments.results.presentation import agreement_text, median_text
+from assessments.results.releases import standing_invitations
 from assessments.rounds.selectors import rubrics_to_rate
 from convening import languages
 from rubrics.models import KeyAction, Level, Rubric
@@ -152,19 +153,15 @@ def room_of(meeting: Meeting, item: Item) -> Room:
         .filter(Q(level__isnull=False) | Q(not_sure=True))
         .count()
     )
-    invited = Invitation.objects.filter(round=round_, revoked_at__isnull=True).aggregate(
+    invited = standing_invitations(round_).aggregate(
         all=Count("pk"), walk_ins=Count("pk", filter=Q(walk_in_meeting=meeting))
     )
     on_paper = Response.objects.filter(round=round_, invitation__isnull=True).count()
-    consensus = (
-        Consensus.objects.filter(round=round_, key_action=item.key_action)
-        .select_related("level")
-        .order_by("-recorded_at", "-pk")
-        .first()
-    )
+    # The consensus alone: its level is named from the item's levels, in the screen's language.
+    latest = Consensus.objects.filter(round=round_, key_action=item.key_action).order_by("-recorded_at", "-pk")
     return Room(
         answered=answered,
         participants=invited["all"] + on_paper,
         walk_ins=invited["walk_ins"],
-        consensus=consensus,
+        consensus=latest.first(),
     )

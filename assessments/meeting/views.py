@@ -407,12 +407,9 @@ def meeting_answer(request: HttpRequest, code: str) -> HttpResponse:
         context = _phone_context(request, meeting, invitation, at=at)
         screen: Screen = context["screen"]
         # The room moved on while the answer was on its way: say it was kept before showing where the room is.
-        saved_before = [
-            item.key_action
-            for item in screen.items
-            if problem is None and item.key_action.pk == key_action_id != screen.item.key_action.pk
-        ]
-        context |= {"problem": problem, "saved_before": saved_before[0] if saved_before else None}
+        moved_on = problem is None and key_action_id != screen.item.key_action.pk
+        answered = next((item.key_action for item in screen.items if item.key_action.pk == key_action_id), None)
+        context |= {"problem": problem, "saved_before": answered if moved_on else None}
         return render(request, "assessments/meeting/_phone_state.html", context)
     if problem:
         messages.error(request, problem)
