@@ -15,7 +15,7 @@ from assessments.meeting.services import meeting_go, meeting_start
 from assessments.models import Invitation, Meeting, Rating, RoundStatus
 from assessments.tests.results_helpers import cae_round, key_action, level
 from convening.models import StakeholderGroup
-from tests.browser.support import go_offline
+from tests.browser.support import go_offline, go_online
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +69,7 @@ def test_an_answer_given_offline_is_kept_on_screen_and_stored_once_back(walk_in,
     phone.wait_for_timeout(3500)
     expect(phone.locator("#phone-level-2")).to_be_checked()
 
-    phone.context.set_offline(False)
+    go_online(phone.context)
     first = key_action(meeting.round)
     expect(phone.locator(".alert-success")).to_have_text(
         f"Your answer to 1. {first.title} is saved. The room has moved on:", timeout=25000
@@ -100,7 +100,7 @@ def test_an_answer_left_waiting_is_sent_by_the_full_rating_page(walk_in, live_se
     expect(phone.locator("[data-answer-status]")).to_contain_text("No connection")
 
     phone.route("**/m/**/answer/", lambda route: route.abort())  # the phone's own retries keep failing
-    phone.context.set_offline(False)
+    go_online(phone.context)
     assert _stored(meeting) is None
     phone.goto(live_server.url + reverse("assessments:rate", args=[meeting.round_id]))
     expect(phone.locator(f"#ka-{key_action(meeting.round).pk}-level-3")).to_be_checked()

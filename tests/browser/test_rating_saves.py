@@ -14,7 +14,7 @@ from assessments.models import Invitation, Rating
 from assessments.rounds.services import round_open
 from assessments.tests.factories import RoundFactory, invite
 from convening.tests.factories import TeamFactory
-from tests.browser.support import go_offline
+from tests.browser.support import go_offline, go_online
 
 from .conftest import console_key
 
@@ -152,7 +152,7 @@ def test_offline_changes_wait_and_are_sent_in_order_when_the_connection_returns(
     expect(page.locator(f"#status-{first}")).not_to_have_text("Saved")
     assert stored(invitation) == {}
 
-    context.set_offline(False)
+    go_online(context)
     for key_action in (first, second):
         expect(page.locator(f"#status-{key_action}")).to_have_text("Saved", timeout=15000)
     expect(page.locator("#rating-queue")).to_have_text("")
@@ -171,7 +171,7 @@ def test_changes_left_offline_are_sent_when_the_page_is_opened_again(phone, live
     expect(page.locator("#rating-queue")).to_contain_text("1 change waiting to be sent.")
     page.close()
     assert stored(invitation) == {}
-    context.set_offline(False)
+    go_online(context)
     again = context.new_page()
     again.goto(live_server.url + f"/rounds/{invitation.round_id}/rate/")
     wait_until(lambda: stored(invitation) == {int(first): (4, "")})
@@ -216,7 +216,7 @@ def test_reloading_while_offline_shows_the_newest_answers_and_the_waiting_change
     expect(page.locator(f"#ka-{third}-evidence")).to_have_value("Written offline")
     assert stored(invitation) == {int(first): (2, "")}
 
-    context.set_offline(False)
+    go_online(context)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     for key_action in (second, third):
         expect(page.locator(f"#status-{key_action}")).to_have_text("Saved", timeout=15000)
@@ -230,7 +230,7 @@ def test_leaving_the_page_clears_what_the_browser_kept(phone, live_server, invit
     wait_until(lambda: page.evaluate(KEPT_COPY))
     go_offline(context)
     page.locator(f"#ka-{first}-level-4").check()
-    context.set_offline(False)
+    go_online(context)
     expect(page.locator(f"#status-{first}")).to_have_text("Saved", timeout=15000)
     assert page.evaluate("() => localStorage.length") > 0
 
