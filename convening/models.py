@@ -121,11 +121,29 @@ class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Facilitators and leads must sign in with a second factor (TOTP) to work in it; stakeholders rating from
+    # their links are never asked.
+    require_two_factor = models.BooleanField(_("require two-factor sign-in"), default=False)
+    # Audit events older than this are deleted by the nightly task.
+    audit_retention_days = models.PositiveIntegerField(_("keep the audit trail for (days)"), default=730)
+    # People whose address is in this domain may sign in through the deployment's OpenID Connect provider
+    # and land in this organization. Set by site administrators (create_organization, the admin).
+    sign_in_domain = models.CharField(_("single sign-on e-mail domain"), max_length=253, blank=True, default="")
 
     class Meta:
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("sign_in_domain"),
+                condition=~models.Q(sign_in_domain=""),
+                name="organization_sign_in_domain_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(audit_retention_days__gte=30), name="organization_audit_retention_at_least_30"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -226,3 +244,119 @@ class TeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.stakeholder_group}) in {self.team}"
+
+
+class AccountInvitation(models.Model):
+    """An invitation to work in an organization as a facilitator or lead, e-mailed as a personal link.
+
+    Single-use (accepted once), expiring, resendable (a new link, the old one dead) and revocable. Only the
+    SHA-256 hash of the link's token is stored."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="account_invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account invitation")
+        verbose_name_plural = _("account invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[Role.FACILITATOR, Role.LEAD]), name="account_invitation_role_valid"
+            ),
+            # One pending invitation per address and role: inviting again resends it.
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                "role",
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="account_invitation_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="account_invitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()}) @ {self.organization}"
+
+
+class AuditKind(models.TextChoices):
+    ROUND_CREATED = "round.created", _("Round created")
+    ROUND_EDITED = "round.edited", _("Round edited")
+    ROUND_OPENED = "round.opened", _("Round opened")
+    ROUND_CLOSED = "round.closed", _("Round closed")
+    ROUND_REOPENED = "round.reopened", _("Round reopened")
+    RESULTS_REVEALED = "round.results_revealed", _("Results shown or hidden")
+    INVITATIONS_ADDED = "invitations.added", _("Invitations added")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+    INVITATION_RESENT = "invitation.resent", _("Invitation sent again")
+    PAPER_ENTERED = "paper.entered", _("Paper form entered")
+    PAPER_UPLOADED = "paper.uploaded", _("Paper forms uploaded")
+    CONSENSUS_RECORDED = "consensus.recorded", _("Consensus recorded")
+    PLAN_CHANGED = "plan.changed", _("Plan changed")
+    STEP_ADDED = "step.added", _("Action step added")
+    STEP_CHANGED = "step.changed", _("Action step changed")
+    STEP_DELETED = "step.deleted", _("Action step deleted")
+    MEMBER_INVITED = "member.invited", _("Colleague invited")
+    MEMBER_INVITATION_RESENT = "member.invitation_resent", _("Colleague's invitation sent again")
+    MEMBER_INVITATION_REVOKED = "member.invitation_revoked", _("Colleague's invitation revoked")
+    MEMBER_JOINED = "member.joined", _("Colleague joined")
+    ROLE_GRANTED = "role.granted", _("Role given")
+    ROLE_REMOVED = "role.removed", _("Role removed")
+    MEMBER_REMOVED = "member.removed", _("Person removed from the organization")
+    TEAM_CHANGED = "team.changed", _("Team or its members changed")
+    GROUP_CHANGED = "group.changed", _("Stakeholder group changed")
+    SETTINGS_CHANGED = "organization.settings", _("Organization settings changed")
+    EXPORT_MADE = "export.made", _("Export or report made")
+
+
+class AuditEvent(models.Model):
+    """One change a person (or the schedule) made in an organization. Append-only: written by the service
+    that makes the change, in its transaction, and never updated; deleted only by the retention task.
+
+    The summary names objects, never a named person's ratings."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_events")
+    created_at = models.DateTimeField(default=timezone.now)
+    # None for what the schedule did (a round opened at its opening time). The address is kept as it was, so
+    # the trail still says who after the account is gone.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True, default="")
+    kind = models.CharField(max_length=40, choices=AuditKind.choices)
+    # What the change was made to ("round", "invitation", "membership", …) and its id; the round, when there
+    # is one, for the page's filter. Plain ids: this app sits below the one that holds rounds.
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    round_id = models.PositiveBigIntegerField(null=True, blank=True)
+    summary = models.CharField(max_length=500)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="audit_event_by_organization"),
+            models.Index(fields=["organization", "round_id", "-created_at"], name="audit_event_by_round"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=AuditKind.values), name="audit_event_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.summary}"
