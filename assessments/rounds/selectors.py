@@ -55,15 +55,21 @@ def invitation_has_rating() -> Exists:
     return Exists(Rating.objects.filter(response__invitation=OuterRef("pk")))
 
 
-def team_rounds(*, team: Team) -> QuerySet[Round]:
-    """The team's rounds, newest first, with their numbers of live invitations
-    and of those submitted: one query (an invitation has at most one response,
-    so the join multiplies nothing)."""
+def with_response_counts(rounds: QuerySet[Round]) -> QuerySet[Round]:
+    """The rounds with their numbers of live invitations and of those
+    submitted (`invited_count`, `submitted_count`), as `round_progress`
+    counts them, in the rounds' own query (an invitation has at most one
+    response, so the join multiplies nothing)."""
     live = Q(invitations__revoked_at__isnull=True)
-    return team.rounds.annotate(
+    return rounds.annotate(
         invited_count=Count("invitations", filter=live),
         submitted_count=Count("invitations", filter=live & Q(invitations__response__submitted_at__isnull=False)),
-    ).order_by("-opens_at", "-pk")
+    )
+
+
+def team_rounds(*, team: Team) -> QuerySet[Round]:
+    """The team's rounds, newest first, with their response counts: one query."""
+    return with_response_counts(team.rounds.all()).order_by("-opens_at", "-pk")
 
 
 @dataclass(frozen=True)
