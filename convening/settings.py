@@ -6,6 +6,7 @@ The quick start (`make run`) needs none of them: SQLite, tasks in-process and
 e-mail to the console are the defaults.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -114,8 +115,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests on SQLite use a file, not the shared in-memory database: there, a browser test's live server
     # threads (a projector polling while a phone joins) lock whole tables and fail at once ("database
-    # table is locked"), where a file's connections wait for each other.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # table is locked"), where a file's connections wait for each other. One file per test process, so two
+    # runs in one checkout do not delete each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
