@@ -17,7 +17,7 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from .models import Membership, Organization, Role, StakeholderGroup, Team, TeamMember, User
+from .models import AccountInvitation, Membership, Organization, Role, StakeholderGroup, Team, TeamMember, User
 from .selectors import organizations_for
 
 Capability = Literal[
@@ -29,6 +29,7 @@ Capability = Literal[
     "results.comments",  # the comments (evidence) stakeholders wrote
     "plan.edit",  # record consensus, set targets, add and change action steps
     "rubric.manage",  # import the organization's own rubrics
+    "audit.read",  # the organization's audit trail: who changed what, when
 ]
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -41,6 +42,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             "results.comments",
             "plan.edit",
             "rubric.manage",
+            "audit.read",
         }
     ),
     Role.LEAD: frozenset({"team.read", "results.read"}),
@@ -164,3 +166,21 @@ def get_stakeholder_group_of_user_for(user: User, pk: int, *, need: Capability) 
         raise Http404
     require(user=user, organization_id=group.organization_id, need=need)
     return group
+
+
+def get_account_invitation_for(user: User, pk: int, *, need: Capability) -> AccountInvitation:
+    """An account invitation (a colleague's, to a role) of one of the person's organizations."""
+    invitation = AccountInvitation.objects.select_related("organization").filter(pk=pk).first()
+    if invitation is None:
+        raise Http404
+    require(user=user, organization_id=invitation.organization_id, need=need)
+    return invitation
+
+
+def get_member_for(request: HttpRequest, pk: int, *, need: Capability) -> tuple[Organization, User]:
+    """A person with a role in the current organization, and that organization: anyone else answers 404."""
+    organization = get_current_organization_for(request, need=need)
+    person = User.objects.filter(pk=pk, memberships__organization=organization).distinct().first()
+    if person is None:
+        raise Http404
+    return organization, person
