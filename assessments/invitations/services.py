@@ -11,14 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from assessments.audit.services import round_event
 from assessments.exceptions import StateConflict
 from assessments.mail.services import messages_queue
 from assessments.models import Invitation, MessageKind, Round, RoundStatus, SentMessage
 from assessments.results.releases import results_changed
 from convening import people_csv
 from convening import services as convening_services
-from convening.models import StakeholderGroup, TeamMember, User
+from convening.models import AuditKind, StakeholderGroup, TeamMember, User
 from convening.selectors import team_member_emails
 
 from . import tokens
@@ -42,7 +44,7 @@ def invitation_new_link(invitation: Invitation) -> None:
 
 
 @transaction.atomic
-def invitations_create(*, round: Round, invitees: Iterable[Invitee]) -> list[Invitation]:
+def invitations_create(*, round: Round, invitees: Iterable[Invitee], by: User | None = None) -> list[Invitation]:
     """Invites people to the round; someone already invited is skipped, never
     invited twice. While the round is open the invitations go out at once."""
     if round.status == RoundStatus.CLOSED:
@@ -72,11 +74,16 @@ def invitations_create(*, round: Round, invitees: Iterable[Invitee]) -> list[Inv
         created.append(invitation)
     if round.status == RoundStatus.OPEN:
         messages_queue(invitations=created, kind=MessageKind.INVITATION)
+    if created:
+        detail = ngettext("%(count)d person invited", "%(count)d people invited", len(created)) % {
+            "count": len(created)
+        }
+        round_event(round=round, by=by, kind=AuditKind.INVITATIONS_ADDED, detail=detail)
     return created
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, now: datetime | None = None) -> None:
+def invitation_revoke(*, invitation: Invitation, by: User | None = None, now: datetime | None = None) -> None:
     if not Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
         revoked_at=now or timezone.now()
     ):
@@ -84,10 +91,11 @@ def invitation_revoke(*, invitation: Invitation, now: datetime | None = None) ->
     # Revoking withdraws a submitted response from the figures (SPEC §5.1).
     results_changed(round_id=invitation.round_id)
     invitation.refresh_from_db()
+    _invitation_event(invitation, by=by, kind=AuditKind.INVITATION_REVOKED)
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: Invitation, new_link: bool = False) -> SentMessage:
+def invitation_resend(*, invitation: Invitation, new_link: bool = False, by: User | None = None) -> SentMessage:
     """Sends the invitation again; with `new_link` the old link stops working
     (for a link that reached the wrong person)."""
     invitation = Invitation.objects.select_for_update().select_related("round").get(pk=invitation.pk)
@@ -100,12 +108,21 @@ def invitation_resend(*, invitation: Invitation, new_link: bool = False) -> Sent
     if new_link:
         invitation_new_link(invitation)
         invitation.save(update_fields=["token_nonce", "token_hash"])
-    return messages_queue(invitations=[invitation], kind=MessageKind.INVITATION)[0]
+    sent = messages_queue(invitations=[invitation], kind=MessageKind.INVITATION)[0]
+    _invitation_event(invitation, by=by, kind=AuditKind.INVITATION_RESENT, new_link=new_link)
+    return sent
+
+
+def _invitation_event(invitation: Invitation, *, by: User | None, kind: AuditKind, new_link: bool = False) -> None:
+    """Names the invitee by address (a walk-in has none: by their group), never by their answers."""
+    who = invitation.user.email if invitation.user is not None else _("a walk-in")
+    detail = _("%(who)s, with a new link") % {"who": who} if new_link else who
+    round_event(round=invitation.round, by=by, kind=kind, detail=detail, subject=invitation)
 
 
 @transaction.atomic
 def invitations_import(
-    *, round: Round, rows: Sequence[people_csv.PersonRow]
+    *, round: Round, rows: Sequence[people_csv.PersonRow], by: User | None = None
 ) -> tuple[list[TeamMember], list[Invitation]]:
     """Invites everyone on the list, all or nobody: people not on the round's
     team yet join it first (through the team import, with its checks), so
@@ -119,4 +136,4 @@ def invitations_import(
         for email, member in members.items()
         if email in emails
     ]
-    return added, invitations_create(round=round, invitees=invitees)
+    return added, invitations_create(round=round, invitees=invitees, by=by)

@@ -82,7 +82,12 @@ def invitations_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     list_form = TeamMembersImportForm(data if step == "list" else None, request.FILES if step == "list" else None)
     if members_form.is_bound and members_form.is_valid():
         invitees = services.invitees_of(members_form.cleaned_data["members"])
-        return act(request, round_, partial(services.invitations_create, round=round_, invitees=invitees), _invited)
+        return act(
+            request,
+            round_,
+            partial(services.invitations_create, round=round_, invitees=invitees, by=request.user),
+            _invited,
+        )
     if list_form.is_bound and list_form.is_valid():
         return _invitations_preview(request, round_, list_form.cleaned_data["rows"])
     return _invitations_page(request, round_, members_form, list_form)
@@ -137,7 +142,7 @@ def _invitations_preview(
     return render(request, "assessments/rounds/invitations_preview.html", context, status=status)
 
 
-def _invitations_confirm(request: HttpRequest, round_: Round) -> HttpResponse:
+def _invitations_confirm(request: AuthenticatedHttpRequest, round_: Round) -> HttpResponse:
     confirm = TeamMembersConfirmForm(request.POST, team=round_.team)
     if not confirm.is_valid():
         members_form = MembersInviteForm(members=team_members_not_invited(round=round_))
@@ -153,7 +158,7 @@ def _invitations_confirm(request: HttpRequest, round_: Round) -> HttpResponse:
         return act(
             request,
             round_,
-            partial(services.invitations_import, round=round_, rows=rows),
+            partial(services.invitations_import, round=round_, rows=rows, by=request.user),
             lambda result: _invited(result[1]),
         )
     except ValidationError:
@@ -168,7 +173,7 @@ def invitation_revoke(request: AuthenticatedHttpRequest, pk: int, invitation_pk:
     return act(
         request,
         invitation.round,
-        partial(services.invitation_revoke, invitation=invitation),
+        partial(services.invitation_revoke, invitation=invitation, by=request.user),
         lambda _result: (
             _("The invitation of %(person)s is revoked: their link no longer works.")
             % {
@@ -192,6 +197,6 @@ def invitation_resend(request: AuthenticatedHttpRequest, pk: int, invitation_pk:
     return act(
         request,
         invitation.round,
-        partial(services.invitation_resend, invitation=invitation, new_link=new_link),
+        partial(services.invitation_resend, invitation=invitation, new_link=new_link, by=request.user),
         lambda _result: success % {"email": invitation.user.email if invitation.user else ""},
     )

@@ -251,6 +251,6 @@ def meeting_consensus_record(
         round=meeting.round, key_action=key_action, level=level, rationale=rationale, recorded_by=by
     )
     if step.strip():
-        action_step_add(round=meeting.round, key_action=key_action, description=step, owner=owner)
+        action_step_add(round=meeting.round, key_action=key_action, description=step, owner=owner, by=by)
     _changed(meeting, phones=False)
     return record

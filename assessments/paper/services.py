@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from assessments.audit.services import round_event
 from assessments.exceptions import StateConflict
 from assessments.models import Rating, Response, Round, RoundStatus
 from assessments.results.releases import results_changed
-from convening.models import StakeholderGroup, User
+from convening.models import AuditKind, StakeholderGroup, User
 from convening.selectors import stakeholder_groups_for
 
 from . import checks, parsing
@@ -45,7 +46,10 @@ def paper_response_create(
     sheet = checks.PaperSheet(
         respondent_code=respondent_code.strip(), stakeholder_group=stakeholder_group, answers=list(answers)
     )
-    return _paper_responses_save(round=round, sheets=[sheet], entered_by=entered_by)[0]
+    response = _paper_responses_save(round=round, sheets=[sheet], entered_by=entered_by)[0]
+    detail = _("respondent code %(code)s") % {"code": response.respondent_code}
+    round_event(round=round, by=entered_by, kind=AuditKind.PAPER_ENTERED, detail=detail, subject=response)
+    return response
 
 
 @transaction.atomic
@@ -57,6 +61,8 @@ def paper_ratings_import(*, round: Round, rows: Sequence[PaperRow], entered_by: 
         list(rows), content=content, groups=stakeholder_groups_for(organization=round.organization)
     )
     saved = _paper_responses_save(round=round, sheets=sheets, entered_by=entered_by, content=content, problems=problems)
+    detail = ngettext("%(count)d paper form", "%(count)d paper forms", len(saved)) % {"count": len(saved)}
+    round_event(round=round, by=entered_by, kind=AuditKind.PAPER_UPLOADED, detail=detail)
     return len(saved)
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from assessments.audit.services import round_event
 from assessments.exceptions import StateConflict
 from assessments.models import (
     ActionPlan,
@@ -22,7 +23,7 @@ from assessments.models import (
     StepStatus,
 )
 from assessments.results.computation import round_results
-from convening.models import User
+from convening.models import AuditKind, User
 from rubrics.models import KeyAction, Level
 
 from .selectors import default_target_level
@@ -54,16 +55,22 @@ def consensus_record(
     )
     record.full_clean()
     record.save()
+    detail = _("%(key_action)s: %(level)s") % {"key_action": key_action.title, "level": level.name}
+    round_event(round=round, by=recorded_by, kind=AuditKind.CONSENSUS_RECORDED, detail=detail, subject=record)
     return record
 
 
 @transaction.atomic
-def action_plan_set_target(*, round: Round, key_action: KeyAction, target_level: Level) -> ActionPlan:
+def action_plan_set_target(
+    *, round: Round, key_action: KeyAction, target_level: Level, by: User | None = None
+) -> ActionPlan:
     _check_key_action_in_round(round, key_action)
     _check_level_of(key_action, target_level, field="target_level")
     plan, _created = ActionPlan.objects.update_or_create(
         round=round, key_action=key_action, defaults={"target_level": target_level}
     )
+    detail = _("%(key_action)s: target %(level)s") % {"key_action": key_action.title, "level": target_level.name}
+    round_event(round=round, by=by, kind=AuditKind.PLAN_CHANGED, detail=detail, subject=plan)
     return plan
 
 
@@ -101,24 +108,34 @@ def action_step_add(
     owner: str = "",
     due_date: date | None = None,
     status: str = StepStatus.OPEN,
+    by: User | None = None,
 ) -> ActionStep:
     _check_key_action_in_round(round, key_action)
     fields = _validated_step(description=description, owner=owner, due_date=due_date, status=status)
-    return ActionStep.objects.create(plan=_plan_for(round, key_action), **fields)
+    step = ActionStep.objects.create(plan=_plan_for(round, key_action), **fields)
+    _step_event(step, round=round, key_action=key_action, by=by, kind=AuditKind.STEP_ADDED)
+    return step
+
+
+def _step_event(step: ActionStep, *, round: Round, key_action: KeyAction, by: User | None, kind: AuditKind) -> None:
+    detail = f"{key_action.title}: {step.description}"
+    round_event(round=round, by=by, kind=kind, detail=detail, subject=step)
 
 
 @transaction.atomic
 def action_step_update(
-    *, step: ActionStep, description: str, owner: str, due_date: date | None, status: str
+    *, step: ActionStep, description: str, owner: str, due_date: date | None, status: str, by: User | None = None
 ) -> ActionStep:
     fields = _validated_step(description=description, owner=owner, due_date=due_date, status=status)
     # Validated apart and then saved, so a refused change leaves `step` as it was.
     for name, value in fields.items():
         setattr(step, name, value)
     step.save(update_fields=[*fields, "updated_at"])
+    _step_event(step, round=step.plan.round, key_action=step.plan.key_action, by=by, kind=AuditKind.STEP_CHANGED)
     return step
 
 
 @transaction.atomic
-def action_step_delete(*, step: ActionStep) -> None:
+def action_step_delete(*, step: ActionStep, by: User | None = None) -> None:
+    _step_event(step, round=step.plan.round, key_action=step.plan.key_action, by=by, kind=AuditKind.STEP_DELETED)
     step.delete()

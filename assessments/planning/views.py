@@ -137,13 +137,16 @@ def _plan_page(
 
 @require_POST
 @results_view(need="plan.edit")
-def plan_target(request: HttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
+def plan_target(request: AuthenticatedHttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
     key_action = get_key_action_for(access.round, key_action_pk)
     form = TargetForm(request.POST, prefix=f"target-{key_action.pk}")
     if form.is_valid():
         try:
             services.action_plan_set_target(
-                round=access.round, key_action=key_action, target_level=form.cleaned_data["target_level"]
+                round=access.round,
+                key_action=key_action,
+                target_level=form.cleaned_data["target_level"],
+                by=request.user,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -155,12 +158,12 @@ def plan_target(request: HttpRequest, access: ResultsAccess, key_action_pk: int)
 
 @require_POST
 @results_view(need="plan.edit")
-def step_add(request: HttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
+def step_add(request: AuthenticatedHttpRequest, access: ResultsAccess, key_action_pk: int) -> HttpResponse:
     key_action = get_key_action_for(access.round, key_action_pk)
     form = ActionStepForm(request.POST, prefix=f"step-{key_action.pk}")
     if form.is_valid():
         try:
-            services.action_step_add(round=access.round, key_action=key_action, **form.cleaned_data)
+            services.action_step_add(round=access.round, key_action=key_action, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
     if form.errors:
@@ -190,7 +193,7 @@ def step_edit(request: AuthenticatedHttpRequest, pk: int, step_pk: int) -> HttpR
     form = ActionStepForm(request.POST if request.method == "POST" else None, initial=initial)
     if form.is_bound and form.is_valid():
         try:
-            services.action_step_update(step=step, **form.cleaned_data)
+            services.action_step_update(step=step, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -215,6 +218,7 @@ def step_status(request: AuthenticatedHttpRequest, pk: int, step_pk: int) -> Htt
         owner=step.owner,
         due_date=step.due_date,
         status=form.cleaned_data["status"],
+        by=request.user,
     )
     messages.success(
         request, _("“%(step)s” is now: %(status)s.") % {"step": step.description, "status": step.get_status_display()}
@@ -227,7 +231,7 @@ def step_delete(request: AuthenticatedHttpRequest, pk: int, step_pk: int) -> Htt
     """A confirmation page, then the POST that deletes."""
     round_, step = get_step_for(request.user, pk, step_pk)
     if request.method == "POST":
-        services.action_step_delete(step=step)
+        services.action_step_delete(step=step, by=request.user)
         messages.success(request, _("The step “%(step)s” is deleted.") % {"step": step.description})
         return _after_step(request, round_, step)
     context = {"round": round_, "step": step, "return_to": _return_to(request)}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.audit.services import round_event
 from assessments.models import ReportExport, ReportKind, ReportStatus, Round
-from convening.models import User
+from convening.models import AuditKind, User
 
 from .building import stuck_before
 from .registry import FORMATS
@@ -35,4 +36,13 @@ def report_request(*, round: Round, requested_by: User, kind: str = ReportKind.R
         return current
     report = ReportExport.objects.create(round=round, requested_by=requested_by, kind=kind)
     build_round_report.delay_on_commit(report.pk)
+    round_event(
+        round=round, by=requested_by, kind=AuditKind.EXPORT_MADE, detail=str(FORMATS[kind].label), subject=report
+    )
     return report
+
+
+@transaction.atomic
+def export_record(*, round: Round, by: User, kind: str) -> None:
+    """A file made on request (CSV, JSON, workbook) on the audit trail, before it is sent."""
+    round_event(round=round, by=by, kind=AuditKind.EXPORT_MADE, detail=str(FORMATS[kind].label))

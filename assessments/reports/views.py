@@ -31,6 +31,7 @@ def export(request: AuthenticatedHttpRequest, access: ResultsAccess, kind: str) 
         content = file_format.build(access.round, lambda _progress: None)
     except RatingsNotOffered as refusal:
         return problem_page(request, access.round, str(refusal), status=409)
+    services.export_record(round=access.round, by=request.user, kind=kind)
     return HttpResponse(
         content,
         content_type=file_format.content_type,

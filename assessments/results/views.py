@@ -119,7 +119,7 @@ def results_reveal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk, need="round.manage")
     revealed = request.POST.get("revealed") == "1"
     try:
-        services.round_set_results_revealed(round=round_, revealed=revealed)
+        services.round_set_results_revealed(round=round_, revealed=revealed, by=request.user)
     except StateConflict as error:
         return problem_page(request, round_, str(error), status=409)
     if revealed:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from assessments.audit.services import round_event
 from assessments.dates import round_dates_errors
 from assessments.exceptions import StateConflict
 from assessments.invitations.selectors import unsent_invitations
 from assessments.mail.services import messages_queue
 from assessments.models import MIN_THRESHOLD, MessageKind, Round, RoundRubric, RoundStatus
-from convening.models import Team, User
+from convening.models import AuditKind, Team, User
 from rubrics.models import Rubric
 from rubrics.services import rubric_freeze
 
@@ -85,6 +87,7 @@ def round_create(
     round_.full_clean()
     round_.save()
     _set_round_rubrics(round_, rubrics)
+    round_event(round=round_, by=created_by, kind=AuditKind.ROUND_CREATED)
     return round_
 
 
@@ -99,6 +102,7 @@ def round_update(
     threshold: int,
     share_results: bool,
     reminder_days_before: int | None,
+    by: User | None = None,
 ) -> Round:
     round_ = Round.objects.select_for_update().get(pk=round.pk)
     _validate_round_fields(
@@ -117,6 +121,7 @@ def round_update(
     round_.save()
     if rubrics_change:
         _set_round_rubrics(round_, rubrics)
+    round_event(round=round_, by=by, kind=AuditKind.ROUND_EDITED)
     return round_
 
 
@@ -127,7 +132,8 @@ def _transition(round_id: int, *, source: str, target: str, now: datetime, **fie
 
 
 @transaction.atomic
-def round_open(*, round: Round, now: datetime | None = None) -> None:
+def round_open(*, round: Round, by: User | None = None, now: datetime | None = None) -> None:
+    """Opens a draft and sends its invitations; `by` None is the schedule."""
     now = now or timezone.now()
     if round.closes_at <= now:
         # Opened, it would close at the next tick and mail everyone a dead link.
@@ -135,20 +141,23 @@ def round_open(*, round: Round, now: datetime | None = None) -> None:
     if not _transition(round.pk, source=RoundStatus.DRAFT, target=RoundStatus.OPEN, now=now):
         raise StateConflict(_("Only a draft round can be opened."))
     round.refresh_from_db()
-    messages_queue(invitations=unsent_invitations(round=round), kind=MessageKind.INVITATION)
+    sent = messages_queue(invitations=unsent_invitations(round=round), kind=MessageKind.INVITATION)
+    detail = ngettext("%(count)d invitation sent", "%(count)d invitations sent", len(sent)) % {"count": len(sent)}
+    round_event(round=round, by=by, kind=AuditKind.ROUND_OPENED, detail=detail)
 
 
 @transaction.atomic
-def round_close(*, round: Round, now: datetime | None = None) -> None:
+def round_close(*, round: Round, by: User | None = None, now: datetime | None = None) -> None:
     now = now or timezone.now()
     if not _transition(round.pk, source=RoundStatus.OPEN, target=RoundStatus.CLOSED, now=now):
         raise StateConflict(_("Only an open round can be closed."))
     round.refresh_from_db()
     messages_queue(invitations=round.invitations.filter(revoked_at__isnull=True), kind=MessageKind.ROUND_CLOSED)
+    round_event(round=round, by=by, kind=AuditKind.ROUND_CLOSED)
 
 
 @transaction.atomic
-def round_reopen(*, round: Round, closes_at: datetime, now: datetime | None = None) -> None:
+def round_reopen(*, round: Round, closes_at: datetime, by: User | None = None, now: datetime | None = None) -> None:
     now = now or timezone.now()
     if closes_at <= now:
         raise ValidationError({"closes_at": [_("The new closing date must be in the future.")]})
@@ -164,6 +173,9 @@ def round_reopen(*, round: Round, closes_at: datetime, now: datetime | None = No
     if not reopened:
         raise StateConflict(_("Only a closed round can be reopened."))
     round.refresh_from_db()
+    local_close = closes_at.astimezone(ZoneInfo(round.organization.time_zone))
+    detail = _("closes %(date)s") % {"date": local_close.strftime("%Y-%m-%d %H:%M %Z")}
+    round_event(round=round, by=by, kind=AuditKind.ROUND_REOPENED, detail=detail)
 
 
 def rounds_open_due(*, now: datetime | None = None) -> list[int]:

@@ -55,7 +55,9 @@ def round_create(request: AuthenticatedHttpRequest, team_pk: int) -> HttpRespons
                     invited = []
                     if form.cleaned_data["invite_team"]:
                         invited = invitation_services.invitations_create(
-                            round=round_, invitees=invitation_services.invitees_of(team_members_for(team=team))
+                            round=round_,
+                            invitees=invitation_services.invitees_of(team_members_for(team=team)),
+                            by=request.user,
                         )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -86,7 +88,7 @@ def round_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
         if form.is_bound and form.is_valid():
             try:
-                services.round_update(round=round_, **form.round_fields())
+                services.round_update(round=round_, by=request.user, **form.round_fields())
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -143,7 +145,7 @@ def round_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return act(
         request,
         round_,
-        partial(services.round_open, round=round_),
+        partial(services.round_open, round=round_, by=request.user),
         lambda _result: _("The round is open. Everyone invited gets their personal link by e-mail."),
     )
 
@@ -155,7 +157,7 @@ def round_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return act(
         request,
         round_,
-        partial(services.round_close, round=round_),
+        partial(services.round_close, round=round_, by=request.user),
         lambda _result: _("The round is closed. Personal links no longer work."),
     )
 
@@ -171,7 +173,12 @@ def round_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 return act(
                     request,
                     round_,
-                    partial(services.round_reopen, round=round_, closes_at=form.cleaned_data["closes_at"]),
+                    partial(
+                        services.round_reopen,
+                        round=round_,
+                        closes_at=form.cleaned_data["closes_at"],
+                        by=request.user,
+                    ),
                     lambda _result: _("The round is open again. Personal links work until the new closing date."),
                 )
             except ValidationError as error:
