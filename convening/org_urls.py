@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
     path("organizations/switch/", views.organization_switch, name="organization_switch"),
     path("organization/groups/", views.stakeholder_groups, name="stakeholder_groups"),
+    path("", include("convening.people.urls")),
     path("teams/", views.team_list, name="team_list"),
     path("teams/new/", views.team_create, name="team_create"),
     path("teams/<int:pk>/", views.team_detail, name="team_detail"),

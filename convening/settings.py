@@ -219,6 +219,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Convening <convening@loc
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Links in e-mails sent by tasks (invitations, reminders), which have no request to build them from.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# How long a colleague's account invitation (convening/people) stays usable.
+ACCOUNT_INVITATION_DAYS = env.int("ACCOUNT_INVITATION_DAYS", default=7)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
