@@ -80,20 +80,21 @@ class TeamHistory:
     rubrics: list[RubricHistory]
 
 
-def _ended_at() -> Coalesce:
-    # Closed by hand before its date: closed_at; otherwise its closing date.
+def ended_at() -> Coalesce:
+    """When a round ended: closed by hand before its date, closed_at;
+    otherwise (and while open) its closing date."""
     return Coalesce("closed_at", "closes_at")
 
 
 def closed_rounds(*, team: Team) -> QuerySet[Round]:
     return (
         Round.objects.filter(team=team, status=RoundStatus.CLOSED)
-        .annotate(ended_at=_ended_at())
+        .annotate(ended_at=ended_at())
         .order_by("ended_at", "pk")
     )
 
 
-def _round_rubrics(round_ids: Iterable[int], *, language: str) -> list[RoundRubric]:
+def rubrics_of_rounds(round_ids: Iterable[int], *, language: str) -> list[RoundRubric]:
     """The rubrics of the rounds with their levels and key actions (three
     queries), in `language` where they have a translation into it."""
     rows = localization.with_translation_of(
@@ -171,7 +172,7 @@ def team_history(*, team: Team, language: str | None = None) -> TeamHistory:
     they have a translation into it (by default in their originals)."""
     rounds = list(closed_rounds(team=team))
     round_ids = [round_.pk for round_ in rounds]
-    round_rubrics = _round_rubrics(round_ids, language=language or localization.original_language())
+    round_rubrics = rubrics_of_rounds(round_ids, language=language or localization.original_language())
     counts, released = released_counts(rounds, round_rubrics)
     consensus = consensus_positions(round_ids)
 

@@ -1,16 +1,22 @@
-"""The home page: where the person works and as what, the teams for those who
-read them, and their open assessment rounds with progress. It lives here, not
-in `convening`, because it reads the person's invitations."""
+"""The home page: where the person works and as what, their open assessment
+rounds with progress, and what waits for them there: for facilitators, the
+organization's rounds and steps that need them, for leads each team's latest
+round and how it moved. It lives here, not in `convening`, because it reads
+the person's invitations."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from assessments.rating.selectors import open_participations
+from assessments.web import local_time
+from convening import languages
 from convening.access import current_capabilities, current_organization, current_roles
 from convening.models import Role
 from convening.selectors import teams_for
 from convening.web import AuthenticatedHttpRequest
+
+from .selectors import facilitator_home, lead_home
 
 
 def _role_labels(roles: set[str]) -> list[str]:
@@ -21,14 +27,21 @@ def _role_labels(roles: set[str]) -> list[str]:
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     organization = current_organization(request)
     capabilities = current_capabilities(request)
-    teams = teams_for(organization=organization) if organization and "team.read" in capabilities else None
     context = {
         "organization": organization,
         "capabilities": capabilities,
         "role_labels": _role_labels(current_roles(request)),
-        "teams": teams,
         # Invitations, not roles, decide who rates: every person's open rounds,
         # in every organization, in one query whatever their number.
         "participations": list(open_participations(user=request.user)),
     }
-    return render(request, "assessments/home/home.html", context)
+    if organization is None:
+        return render(request, "assessments/home/home.html", context)
+    if "round.manage" in capabilities:
+        context["dashboard"] = facilitator_home(organization=organization, language=languages.current())
+        context["teams"] = teams_for(organization=organization)
+    elif "team.read" in capabilities:
+        # Each team's card names the team: no list of teams beside them.
+        context["team_latest"] = lead_home(organization=organization)
+    with local_time(organization):
+        return render(request, "assessments/home/home.html", context)
