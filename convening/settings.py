@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "bootstrap",
     "csp",
     "axes",
+    # Two-factor sign-in (convening/two_factor/): authenticator apps' codes, and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -73,10 +77,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor, if any, verified this session (request.user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "convening.middleware.UserLanguageMiddleware",
+    # After the messages (its redirects say why) and the language (its pages speak the person's).
+    "convening.two_factor.middleware.TwoFactorMiddleware",
     "convening.middleware.PrivatePagesMiddleware",
     "convening.middleware.PermissionDeniedMiddleware",
     # Last, so that a locked-out login is answered before the view runs.
@@ -143,7 +151,8 @@ if DEBUG:
 AUTH_USER_MODEL = "convening.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, reading with the person what two-factor sign-in needs to know (convening/two_factor/backends.py).
+    "convening.two_factor.backends.PasswordBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -182,6 +191,32 @@ AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Lock-outs count the client as the rate limits do; without it axes (django-ipware not being installed) counts
 # REMOTE_ADDR, the proxy's address for everyone behind it.
 AXES_CLIENT_IP_CALLABLE = "convening.client_address.client_address"
+
+# Two-factor sign-in: the name authenticator apps show beside the code. Each wrong code doubles the wait
+# before the next is checked (1 s, 2 s, 4 s, …), per device.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Convening")
+
+# Single sign-on through the deployment's OpenID Connect provider (convening/sso.py): on only when a client id
+# is given. Who may sign in this way follows the organizations' single sign-on e-mail domains.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+SSO_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if SSO_ENABLED:
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.append("convening.sso.AgencySignInBackend")
+    OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
+    OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+    # The provider's public keys: needed to check its RS256/ES256 signatures, not for HS256 (the secret signs).
+    OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default=None if OIDC_RP_SIGN_ALGO == "HS256" else env.NOTSET)
+    OIDC_RP_SCOPES = "openid email profile"
+    # Providers that never send email_verified (some directories vouch for every address they hold) may be
+    # trusted without it; the default refuses an address the provider has not verified.
+    OIDC_REQUIRE_EMAIL_VERIFIED = env.bool("OIDC_REQUIRE_EMAIL_VERIFIED", default=True)
+    OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+    # A refused sign-in goes back to the login page, which shows why (convening/sso.py adds the message).
+    LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -27,7 +28,10 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("convening.org_urls")),
+    path("", include("convening.two_factor.urls")),
     path("rubrics/", include("rubrics.urls")),
     path("", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.SSO_ENABLED:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ..models import Membership, Organization, Role, User
+
+# The roles that read and change an organization's rounds; stakeholders rating from their links are never asked.
+ASKED_ROLES = (Role.FACILITATOR, Role.LEAD)
+
+
+def _working_memberships() -> QuerySet[Membership]:
+    return Membership.objects.filter(user=OuterRef("pk"), role__in=ASKED_ROLES)
+
+
+def users_with_two_factor_state() -> QuerySet[User]:
+    return User.objects.annotate(
+        two_factor_device=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+        two_factor_required=Exists(_working_memberships().filter(organization__require_two_factor=True)),
+        two_factor_works=Exists(_working_memberships()),
+    )
+
+
+@dataclass(frozen=True)
+class TwoFactorState:
+    has_device: bool
+    # A facilitator or lead of an organization that requires it.
+    required: bool
+    # May set it up: facilitators and leads anywhere, site administrators, and whoever already has it.
+    may_use: bool
+
+    @property
+    def asked(self) -> bool:
+        return self.has_device or self.required
+
+
+def two_factor_state(user: User) -> TwoFactorState:
+    """Read from the person as the password backend loaded them (no query), else in one query."""
+    if not hasattr(user, "two_factor_device"):
+        user = users_with_two_factor_state().get(pk=user.pk)
+    has_device = bool(user.two_factor_device)  # type: ignore[attr-defined]
+    works = bool(user.two_factor_works)  # type: ignore[attr-defined]
+    return TwoFactorState(
+        has_device=has_device,
+        required=bool(user.two_factor_required),  # type: ignore[attr-defined]
+        may_use=has_device or works or user.is_staff,
+    )
+
+
+def unconfirmed_device_of(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=False).first()
+
+
+def recovery_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user).count()
+
+
+def organizations_requiring_two_factor_of(user: User) -> list[str]:
+    """The names of the organizations whose requirement holds this person to two-factor sign-in."""
+    return list(
+        Organization.objects.filter(require_two_factor=True, memberships__user=user, memberships__role__in=ASKED_ROLES)
+        .distinct()
+        .values_list("name", flat=True)
+    )
