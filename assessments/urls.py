@@ -16,6 +16,7 @@ FEATURES = [
     "reports",
     "groups",
     "meeting",
+    "audit",
 ]
 
 urlpatterns = [path("", include(f"assessments.{feature}.urls")) for feature in FEATURES]

@@ -14,6 +14,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # The people pages' mail (convening/people/tasks.py).
 app.autodiscover_tasks(["convening.people"])
+# The audit trail's retention (convening/audit/tasks.py).
+app.autodiscover_tasks(["convening.audit"])
 # The assessments app keeps its tasks beside the feature each belongs to.
 app.autodiscover_tasks(["assessments.mail", "assessments.reports", "assessments.rounds", "assessments.meeting"])
 # Every line logged while a task runs carries its id, and the id of the request that queued it.

@@ -289,6 +289,8 @@ CELERY_BEAT_SCHEDULE = {
     # Reports and messages left waiting or running past the time limit are queued again (or given up).
     "sweep-stuck-reports": {"task": "assessments.tasks.sweep_stuck_reports", "schedule": _STUCK_WORK_SWEEP_SECONDS},
     "sweep-stuck-messages": {"task": "assessments.tasks.sweep_stuck_messages", "schedule": _STUCK_WORK_SWEEP_SECONDS},
+    # Each organization's audit trail is kept for its own retention (Organization.audit_retention_days).
+    "expire-audit-events": {"task": "convening.audit.tasks.expire_audit_events", "schedule": 24 * 60 * 60.0},
 }
 
 # Content-Security-Policy: nothing inline, nothing from another origin.

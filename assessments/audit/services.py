@@ -3,11 +3,12 @@ forms, its plans or its files records one event here, in its own transaction."""
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from assessments.models import Round
 from convening.audit.services import audit_record
-from convening.models import AuditKind, User
+from convening.models import AuditKind, Organization, User
 
 
 def round_event(
@@ -22,4 +23,16 @@ def round_event(
         subject=subject if subject is not None else round,
         round_id=round.pk,
         summary=summary,
+    )
+
+
+@transaction.atomic
+def audit_trail_export_record(*, organization: Organization, by: User) -> None:
+    """The trail's own CSV is an export like any other."""
+    audit_record(
+        organization=organization,
+        by=by,
+        kind=AuditKind.EXPORT_MADE,
+        subject_type="audit",
+        summary=_("Audit trail (CSV)"),
     )
