@@ -4,6 +4,8 @@ organization's rounds and steps that need them, for leads each team's latest
 round and how it moved. It lives here, not in `convening`, because it reads
 the person's invitations."""
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -27,7 +29,7 @@ def _role_labels(roles: set[str]) -> list[str]:
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     organization = current_organization(request)
     capabilities = current_capabilities(request)
-    context = {
+    context: dict[str, Any] = {
         "organization": organization,
         "capabilities": capabilities,
         "role_labels": _role_labels(current_roles(request)),

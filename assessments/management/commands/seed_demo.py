@@ -1,10 +1,12 @@
 """Demo data for trying Convening on one's own machine: two organizations, a
 team with members in several stakeholder groups, accounts with a known
 password, and a history to look at: two closed rounds with ratings,
-consensus and an action plan, a round open for the demo stakeholders, and a
-second team so that the lead's overview compares two teams. Everything is
-made through the services, as people would make it, from a fixed random
-seed. Running it again changes nothing."""
+consensus and an action plan (some of its steps overdue), a round open for
+the demo stakeholders, and a second team so that the lead's overview
+compares two teams; that team's latest round closed without a consensus yet
+and its next one is a draft, so that every home page has something to do.
+Everything is made through the services, as people would make it, from a
+fixed random seed. Running it again changes nothing."""
 
 import logging
 import random
@@ -106,12 +108,13 @@ class PastRound:
     name: str
     opens_at: datetime
     closes_at: datetime
-    agreed_at: datetime  # the meeting where the team recorded its consensus
     # Uneven on purpose: groups below the anonymity threshold show as suppressed.
     respondents: dict[str, int]
     standings: dict[KeyActionRef, Standing]
     seed: int  # of its random ratings, so that every run draws the same
+    agreed_at: datetime | None = None  # the meeting where the team recorded its consensus; None: not yet
     steps: dict[KeyActionRef, list[Step]] = field(default_factory=dict)
+    rubrics: tuple[str, ...] = tuple(RUBRICS)  # the slugs it used
 
 
 # Step statuses, short for the plan below.
@@ -227,12 +230,32 @@ SECOND_TEAM_FALL = PastRound(
         (BSD, 4): Standing(1.7),
     },
 )
+# The second team looked at its data again in November; its meeting to agree
+# on levels is still to come, so the facilitator's home lists the round.
+SECOND_TEAM_DATA_CHECK = PastRound(
+    name="November 2026 data check",
+    opens_at=_at(2026, 11, 2),
+    closes_at=_at(2026, 11, 20, 21),
+    respondents={"Family": 6, "Educator": 6, "Administrator": 3, "Provider": 2},
+    seed=2026_11,
+    rubrics=(BSD,),
+    standings={
+        (BSD, 1): Standing(1.8),
+        (BSD, 2): Standing(2.1),
+        (BSD, 3): Standing(2.2),
+        (BSD, 4): Standing(1.4),
+    },
+)
+# The second team's next round, not opened yet.
+DRAFT_ROUND = "Spring 2027"
+DRAFT_OPENS_IN_DAYS = 21
+DRAFT_ROUND_DAYS = 28
 OPEN_ROUND = "Winter 2027"
 OPEN_ROUND_DAYS = 28
 # How far some demo stakeholders have got in the open round (key actions
 # rated; all of them: submitted), so that the facilitator's progress shows.
 # Maria López has not begun: her login is the one to try rating with.
-OPEN_ROUND_PROGRESS = {f"family2@{DOMAIN}": None, f"educator@{DOMAIN}": 4}
+OPEN_ROUND_PROGRESS = {f"family2@{DOMAIN}": None, f"educator@{DOMAIN}": 4, f"administrator@{DOMAIN}": None}
 OPEN_ROUND_SEED = 2027_01
 
 # Ratings lean by group on a broadly agreed key action (families see less of
@@ -358,9 +381,13 @@ class Command(BaseCommand):
 
         rubrics = _lbc_rubrics()
         facilitator = User.objects.get(email=FACILITATOR_EMAIL)
-        for round_team, spec in ((team, SPRING), (team, FALL), (second_team, SECOND_TEAM_FALL)):
-            _past_round(round_team, spec, rubrics, groups, facilitator)
+        past = ((team, SPRING), (team, FALL), (second_team, SECOND_TEAM_FALL), (second_team, SECOND_TEAM_DATA_CHECK))
+        for round_team, spec in past:
+            _past_round(
+                round_team, spec, [rubric for rubric in rubrics if rubric.slug in spec.rubrics], groups, facilitator
+            )
         _open_round(team, rubrics, facilitator)
+        _draft_round(second_team, rubrics, facilitator)
 
     def _print_rounds(self) -> None:
         self.stdout.write(f"Rounds in {ORGANIZATION}:")
@@ -559,7 +586,8 @@ def _past_round(
     # The services stamp these with the time they run; the round's own dates
     # are what its pages should show.
     Response.objects.filter(round=round_, entered_by_proxy=True).update(submitted_at=spec.closes_at)
-    Consensus.objects.filter(round=round_).update(recorded_at=spec.agreed_at)
+    if spec.agreed_at is not None:
+        Consensus.objects.filter(round=round_).update(recorded_at=spec.agreed_at)
     messages = SentMessage.objects.filter(invitation__round=round_)
     messages.filter(kind=MessageKind.INVITATION).update(created_at=spec.opens_at)
     messages.filter(kind=MessageKind.ROUND_CLOSED).update(created_at=spec.closes_at)
@@ -608,6 +636,23 @@ def _open_round(team: Team, rubrics: list[Rubric], facilitator: User) -> None:
         _rate(invitation, drawn[:rated])
         if rated is None:
             response_submit(invitation=invitation)
+
+
+def _draft_round(team: Team, rubrics: list[Rubric], facilitator: User) -> None:
+    """The team's next round, planned but not opened: the facilitator's home lists it."""
+    if team.rounds.filter(name=DRAFT_ROUND).exists():
+        return
+    opens_at = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=DRAFT_OPENS_IN_DAYS)
+    round_create(
+        team=team,
+        name=DRAFT_ROUND,
+        rubrics=rubrics,
+        opens_at=opens_at,
+        closes_at=opens_at + timedelta(days=DRAFT_ROUND_DAYS),
+        threshold=DEFAULT_THRESHOLD,
+        reminder_days_before=3,
+        created_by=facilitator,
+    )
 
 
 def _backdate_sent_messages() -> None:
