@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
     path("organizations/switch/", views.organization_switch, name="organization_switch"),
     path("organization/groups/", views.stakeholder_groups, name="stakeholder_groups"),
+    path("organization/groups/<int:pk>/delete/", views.stakeholder_group_delete, name="stakeholder_group_delete"),
     path("", include("convening.people.urls")),
     path("teams/", views.team_list, name="team_list"),
     path("teams/new/", views.team_create, name="team_create"),

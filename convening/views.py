@@ -11,12 +11,13 @@ from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 from django_ratelimit.core import is_ratelimited
 
@@ -53,7 +54,7 @@ from .selectors import (
     teams_for,
 )
 from .tasks import send_password_reset
-from .web import AuthenticatedHttpRequest, forget_this_device, saved
+from .web import AuthenticatedHttpRequest, confirmation_page, forget_this_device, saved
 
 MEMBERS_PER_PAGE = 100
 
@@ -272,10 +273,26 @@ def team_member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def team_member_remove(request: AuthenticatedHttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """GET: what leaving the team means for the person; POST: take them off it."""
     member = get_team_member_for(request.user, pk, member_pk)
     name = person_name_in(organization=member.team.organization, user=member.user)
+    if request.method == "GET":
+        return confirmation_page(
+            request,
+            title=_("Remove %(name)s from %(team)s?") % {"name": name, "team": member.team.name},
+            consequences=[
+                _("They are no longer offered when the team's next rounds invite its members."),
+                _("Invitations they already have stay: revoke one on its round's page to stop their link."),
+                _("Ratings they submitted stay in the results, as anonymous responses."),
+                _("They stay a member of %(organization)s, and of its other teams.")
+                % {"organization": member.team.organization.name},
+            ],
+            submit_label=_("Remove from the team"),
+            cancel_url=reverse("convening:team_detail", args=[pk]),
+            danger=True,
+        )
     services.team_member_remove(member=member)
     messages.success(request, _("%(name)s was removed from the team.") % {"name": name})
     return redirect("convening:team_detail", pk=pk)
@@ -401,6 +418,28 @@ def stakeholder_groups(request: HttpRequest) -> HttpResponse:
         each.other_names = [(code, label, shown.get(code, "")) for code, label in other_languages()]  # type: ignore[attr-defined]
     context = {"organization": organization, "groups": groups, "form": form, "row_error": row_error}
     return render(request, "convening/stakeholder_groups.html", context)
+
+
+@login_required
+@require_GET
+def stakeholder_group_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation of a group's deletion; the groups page's own form deletes it."""
+    organization = get_current_organization_for(request, need="team.manage")
+    group = get_stakeholder_group_for(organization=organization, pk=pk)
+    return confirmation_page(
+        request,
+        title=_("Delete the group “%(name)s”?") % {"name": group.name},
+        consequences=[
+            _("No team member and no round uses it, so no figure changes."),
+            _("It is no longer offered when people are added to a team or invited."),
+            _("This cannot be undone; a group of the same name can be added again."),
+        ],
+        submit_label=_("Delete the group"),
+        cancel_url=reverse("convening:stakeholder_groups"),
+        danger=True,
+        hidden={"action": "delete", "group": group.pk},
+        action=reverse("convening:stakeholder_groups"),
+    )
 
 
 def _posted_pk(request: HttpRequest, name: str) -> int:

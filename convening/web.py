@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django_htmx.middleware import HtmxDetails
 
 from .models import User
@@ -54,3 +55,29 @@ def forget_this_device(response: HttpResponse) -> HttpResponse:
     computer, the next person must find nothing of them."""
     response["Clear-Site-Data"] = '"cache", "storage"'
     return response
+
+
+def confirmation_page(
+    request: HttpRequest,
+    *,
+    title: str,
+    consequences: list[str],
+    submit_label: str,
+    cancel_url: str,
+    danger: bool = False,
+    hidden: dict[str, object] | None = None,
+    action: str | None = None,
+) -> HttpResponse:
+    """The page a consequential button leads to first: what will happen, in numbers, then the button
+    that does it (posting to `action`, by default the same address). A page, not a confirm() box, so it
+    reads the same without JavaScript, and it states the consequences a box could not."""
+    context = {
+        "title": title,
+        "consequences": consequences,
+        "action": action or request.path,
+        "submit_label": submit_label,
+        "cancel_url": cancel_url,
+        "danger": danger,
+        "hidden": hidden or {},
+    }
+    return render(request, "confirm.html", context)

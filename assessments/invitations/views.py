@@ -9,20 +9,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from assessments.access import get_invitation_for, get_round_for, remember_participation
-from assessments.models import Round
-from assessments.web import act
+from assessments.exceptions import StateConflict
+from assessments.models import Invitation, Response, Round
+from assessments.web import act, conflict_page
 from convening import languages, people_csv
 from convening.client_address import client_rate_key
 from convening.forms import TeamMembersConfirmForm, TeamMembersImportForm
 from convening.selectors import person_name_in
 from convening.services import user_adopt_language
-from convening.web import AuthenticatedHttpRequest
+from convening.web import AuthenticatedHttpRequest, confirmation_page
 
 from . import services
 from .forms import MembersInviteForm
@@ -167,9 +169,12 @@ def _invitations_confirm(request: AuthenticatedHttpRequest, round_: Round) -> Ht
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def invitation_revoke(request: AuthenticatedHttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    """GET: what revoking this invitation takes away; POST: revoke."""
     invitation = get_invitation_for(request.user, pk, invitation_pk)
+    if request.method == "GET":
+        return _revoke_confirmation(request, invitation)
     return act(
         request,
         invitation.round,
@@ -182,6 +187,37 @@ def invitation_revoke(request: AuthenticatedHttpRequest, pk: int, invitation_pk:
                 else _("Walk-in")
             }
         ),
+    )
+
+
+def _revoke_confirmation(request: AuthenticatedHttpRequest, invitation: Invitation) -> HttpResponse:
+    round_ = invitation.round
+    if invitation.revoked_at is not None:
+        return conflict_page(request, round_, StateConflict(_("This invitation was already revoked.")))
+    who = (
+        person_name_in(organization=round_.organization, user=invitation.user)
+        if invitation.user
+        else _("Walk-in, joined in the meeting")
+    )
+    consequences = [_("Their personal link stops working at once, and they receive no reminder.")]
+    response = Response.objects.filter(invitation=invitation).first()
+    if response is not None and response.submitted_at is not None:
+        consequences.append(
+            _(
+                "Their submitted response is withdrawn: it no longer counts in the results, "
+                "and a group it leaves too small is held back."
+            )
+        )
+    elif response is not None and response.ratings.exists():
+        consequences.append(_("What they have answered so far, not submitted, will not count."))
+    consequences.append(_("This cannot be undone: to let them rate again, invite them once more."))
+    return confirmation_page(
+        request,
+        title=_("Revoke the invitation of %(person)s?") % {"person": who},
+        consequences=consequences,
+        submit_label=_("Revoke the invitation"),
+        cancel_url=reverse("assessments:round_detail", args=[round_.pk]),
+        danger=True,
     )
 
 

@@ -116,3 +116,22 @@ def round_progress(*, round: Round) -> tuple[list[ProgressCounts], ProgressCount
         label=_("All stakeholder groups"), **{name: sum(getattr(group, name) for group in groups) for name in counts}
     )
     return groups, total
+
+
+@dataclass(frozen=True)
+class CloseConsequences:
+    submitted: int
+    part_way: int
+    not_started: int
+    on_paper: int
+
+
+def round_close_consequences(*, round: Round) -> CloseConsequences:
+    """Who counts and who does not if the round closes now (the round page's own counts)."""
+    _groups, total = round_progress(round=round)
+    return CloseConsequences(
+        submitted=total.submitted,
+        part_way=total.started - total.submitted,
+        not_started=total.invited - total.started,
+        on_paper=total.on_paper,
+    )

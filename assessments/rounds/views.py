@@ -6,6 +6,7 @@ Dates are typed and shown in the organization's time zone, whoever looks:
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 
 from django.contrib import messages
@@ -14,25 +15,35 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import get_round_for, get_round_with_capabilities_for
+from assessments.exceptions import StateConflict
 from assessments.invitations import services as invitation_services
-from assessments.invitations.selectors import round_invitees
+from assessments.invitations.selectors import round_invitees, unsent_invitations
 from assessments.models import Round, RoundStatus, StepStatus
 from assessments.planning.selectors import open_steps_from_previous_rounds
-from assessments.web import act, local_time
+from assessments.web import act, conflict_page, local_time
 from convening import languages
 from convening.access import Capability, get_team_for, get_team_with_capabilities_for
 from convening.selectors import team_members_for
-from convening.web import AuthenticatedHttpRequest, add_service_errors
+from convening.web import AuthenticatedHttpRequest, add_service_errors, confirmation_page
 from rubrics import localization
 
 from . import services
 from .forms import ReopenForm, RoundForm
-from .selectors import round_has_ratings, round_last_reminder, round_progress, team_rounds
+from .selectors import (
+    round_close_consequences,
+    round_has_ratings,
+    round_last_reminder,
+    round_progress,
+    team_rounds,
+)
 
 
 @login_required
@@ -138,10 +149,39 @@ def _detail_page(
         return render(request, "assessments/rounds/detail.html", context, status=status)
 
 
+def _when(round_: Round, moment: datetime) -> str:
+    with local_time(round_.organization):
+        return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def round_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """GET: what opening sends; POST: open."""
     round_ = get_round_for(request.user, pk, need="round.manage")
+    if request.method == "GET":
+        if round_.status != RoundStatus.DRAFT:
+            return conflict_page(request, round_, StateConflict(_("Only a draft round can be opened.")))
+        to_send = unsent_invitations(round=round_).count()
+        consequences = [
+            ngettext(
+                "Sends %(count)d invitation by e-mail now, each with its personal link.",
+                "Sends %(count)d invitations by e-mail now, each with its personal link.",
+                to_send,
+            )
+            % {"count": to_send}
+            if to_send
+            else _("Nobody is invited yet, so no e-mail goes out. People invited later get their link at once."),
+            _("The links work until the round closes on %(closes)s.") % {"closes": _when(round_, round_.closes_at)},
+            _("The rubrics and the anonymity threshold can no longer change once someone has rated."),
+        ]
+        return confirmation_page(
+            request,
+            title=_("Open “%(name)s” now?") % {"name": round_.name},
+            consequences=consequences,
+            submit_label=_("Open the round"),
+            cancel_url=reverse("assessments:round_detail", args=[round_.pk]),
+        )
     return act(
         request,
         round_,
@@ -151,15 +191,61 @@ def round_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def round_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """GET: who will and will not count if the round closes now; POST: close."""
     round_ = get_round_for(request.user, pk, need="round.manage")
+    if request.method == "GET":
+        if round_.status != RoundStatus.OPEN:
+            return conflict_page(request, round_, StateConflict(_("Only an open round can be closed.")))
+        return confirmation_page(
+            request,
+            title=_("Close “%(name)s” now?") % {"name": round_.name},
+            consequences=_close_consequences(round_),
+            submit_label=_("Close the round"),
+            cancel_url=reverse("assessments:round_detail", args=[round_.pk]),
+            danger=True,
+        )
     return act(
         request,
         round_,
         partial(services.round_close, round=round_, by=request.user),
         lambda _result: _("The round is closed. Personal links no longer work."),
     )
+
+
+def _close_consequences(round_: Round) -> list[str]:
+    counts = round_close_consequences(round=round_)
+    consequences = []
+    if round_.closes_at > timezone.now():
+        consequences.append(
+            _("It closes early: it was to stay open until %(closes)s.") % {"closes": _when(round_, round_.closes_at)}
+        )
+    if counts.part_way:
+        consequences.append(
+            ngettext(
+                "%(count)d person is part-way and will not count: answers not submitted are left out.",
+                "%(count)d people are part-way and will not count: answers not submitted are left out.",
+                counts.part_way,
+            )
+            % {"count": counts.part_way}
+        )
+    if counts.not_started:
+        consequences.append(
+            ngettext(
+                "%(count)d person invited has not started and can no longer rate.",
+                "%(count)d people invited have not started and can no longer rate.",
+                counts.not_started,
+            )
+            % {"count": counts.not_started}
+        )
+    counted = counts.submitted + counts.on_paper
+    consequences.append(
+        ngettext("%(count)d response counts in the results.", "%(count)d responses count in the results.", counted)
+        % {"count": counted}
+    )
+    consequences.append(_("Personal links stop working, and everyone invited is told the round has closed."))
+    return consequences
 
 
 @login_required

@@ -28,11 +28,13 @@ MATRIX = [
     ("convening:team_edit", "get", 302, 404, 403, 403, 200),
     ("convening:team_member_add", "get", 302, 404, 403, 403, 200),
     ("convening:team_members_import", "get", 302, 404, 403, 403, 200),
+    ("convening:team_member_remove", "get", 302, 404, 403, 403, 200),
     ("convening:team_member_remove", "post", 302, 404, 403, 403, 302),
+    ("convening:stakeholder_group_delete", "get", 302, 404, 403, 403, 200),
     ("convening:team_member_group", "post", 302, 404, 403, 403, 302),
 ]
 CASES = [
-    pytest.param(view, method, persona, expected, id=f"{view.split(':')[-1]}-{persona}")
+    pytest.param(view, method, persona, expected, id=f"{view.split(':')[-1]}-{method}-{persona}")
     for view, method, *statuses in MATRIX
     for persona, expected in zip(PERSONAS, statuses, strict=True)
 ]
@@ -47,6 +49,8 @@ def request_for(org, member, groups):
             return reverse(view), {"organization": org.pk, "next": "/teams/"}
         if view in {"convening:team_member_remove", "convening:team_member_group"}:
             return reverse(view, args=[member.team.pk, member.pk]), {"stakeholder_group": groups["Educator"].pk}
+        if view == "convening:stakeholder_group_delete":
+            return reverse(view, args=[groups["Other"].pk]), {}
         if view.startswith("convening:team_") and view not in {"convening:team_list", "convening:team_create"}:
             return reverse(view, args=[member.team.pk]), {}
         return reverse(view), {}
@@ -70,10 +74,17 @@ def test_permission_matrix(client, request, request_for, member, view, method, p
         assert "Demo State Agency" not in response.content.decode()
 
 
-@pytest.mark.parametrize("view", ["convening:team_member_remove", "convening:team_member_group"])
-def test_member_actions_take_post_only(client, facilitator, member, view):
+def test_changing_a_member_s_group_takes_post_only(client, facilitator, member):
     client.force_login(facilitator)
-    assert client.get(reverse(view, args=[member.team.pk, member.pk])).status_code == 405
+    assert client.get(reverse("convening:team_member_group", args=[member.team.pk, member.pk])).status_code == 405
+
+
+def test_removing_a_member_is_confirmed_first_and_the_confirmation_changes_nothing(client, facilitator, member):
+    client.force_login(facilitator)
+    page = client.get(reverse("convening:team_member_remove", args=[member.team.pk, member.pk]))
+    text = page.content.decode()
+    assert "Ratings they submitted stay in the results, as anonymous responses." in text
+    assert 'name="confirmed"' in text
     assert member.team.members.filter(pk=member.pk).exists()
 
 

@@ -284,8 +284,12 @@ def test_a_round_from_creation_to_three_submissions(page, new_page, live_server,
     assert_accessible(page, context="round page, draft")
 
     # Opened by hand, then three people invited from a pasted list: preview, then confirm.
+    page.get_by_role("link", name="Open the round now").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Open “Spring 2027” now?")
+    expect(page.get_by_role("region", name="What this will do")).to_contain_text("Nobody is invited yet")
+    assert_accessible(page, context="confirmation of opening the round")
     with page.expect_navigation():
-        page.get_by_role("button", name="Open the round now").click()
+        page.get_by_role("button", name="Open the round").click()
     expect(page.get_by_role("status")).to_contain_text("The round is open.")
     page.get_by_role("link", name="Invite people").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Invite people to “Spring 2027”")
