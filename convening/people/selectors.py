@@ -82,10 +82,11 @@ def people_page(
 
 def person_in(*, organization: Organization, person: User) -> PersonRow:
     """One person's row, as the people page shows it."""
+    held = _roles(organization, person)
     row = PersonRow(
         user=person,
         name=organization.person_names.filter(user=person).values_list("name", flat=True).first() or "",
-        roles=[role for role in Role.values if role in _roles(organization, person)],
+        roles=[role for role in Role.values if role in held],
     )
     row.teams = list(
         TeamMember.objects.filter(team__organization=organization, user=person)

@@ -210,3 +210,17 @@ def test_people_page_queries(client, org, facilitator, people, django_assert_num
         response = client.get(reverse("convening:people"))
     # A row per invitation, and per person (the facilitator too).
     assert response.content.decode().count('<th scope="row"') == 2 * people + 1
+
+
+@pytest.mark.parametrize("teams", [2, 20])
+@pytest.mark.parametrize(("view", "queries"), [("convening:person", 11), ("convening:person_remove", 13)])
+def test_person_pages_queries(client, org, facilitator, colleague, teams, view, queries, django_assert_num_queries):
+    for _ in range(teams):
+        TeamMemberFactory(team=TeamFactory(organization=org), user=colleague)
+    client.force_login(facilitator)
+    # session, user, SAVEPOINT, current organization, roles there, the person, their roles, name and teams,
+    # (removal: their rounds' invitations counted, the invitations waiting for them), the organizations
+    # (header), RELEASE. (The facilitators are counted only on a facilitator's page.)
+    with django_assert_num_queries(queries):
+        response = client.get(reverse(view, args=[colleague.pk]))
+    assert response.status_code == 200
