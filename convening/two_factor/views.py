@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from ..access import get_current_organization_for
+from ..access import current_capabilities, get_current_organization_for
 from ..web import AuthenticatedHttpRequest, add_service_errors, saved
 from . import services
 from .forms import CodeForm, SignInSecurityForm
@@ -55,6 +55,7 @@ def manage(request: AuthenticatedHttpRequest) -> HttpResponse:
         "codes_left": recovery_codes_left(request.user) if state.has_device else 0,
         "required_by": organizations_requiring_two_factor_of(request.user),
         "next": _next_url(request) if "next" in request.GET else "",
+        "manages_organization": "team.manage" in current_capabilities(request),
     }
     return render(request, "convening/two_factor/manage.html", context)
 
