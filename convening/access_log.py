@@ -16,9 +16,10 @@ from gunicorn.glogging import Logger
 
 MASK = "…"
 _SECRET_PATHS = re.compile(
-    # The personal link (assessments/invitations/urls.py) and Django's reset link (convening/urls.py); the
-    # reset view's own next step, "set-password", is no secret.
-    r"(?P<prefix>/r/|/accounts/reset/[^/?#\s]+/)(?!set-password/)[^/?#\s]+"
+    # The personal link (assessments/invitations/urls.py), Django's reset link (convening/urls.py) and a
+    # colleague's account invitation (convening/people/urls.py); the reset view's own next step,
+    # "set-password", is no secret.
+    r"(?P<prefix>/r/|/accounts/reset/[^/?#\s]+/|/accounts/invitation/)(?!set-password/)[^/?#\s]+"
 )
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from convening.access import SESSION_ORGANIZATION_KEY
+from convening.access_log import MASK, mask_secrets
 from convening.models import AccountInvitation, AuditEvent, AuditKind, Membership, Role, User
 from convening.people import services
 from convening.tests.factories import PASSWORD, MembershipFactory, UserFactory
@@ -179,3 +180,11 @@ def test_the_invitation_mail_names_the_organization_and_role(org, invited):
     assert "Demo State Agency" in message.subject
     assert "as Facilitator" in message.body
     assert message.extra_headers["Message-ID"].startswith("<convening.account-invitation.")
+
+
+def test_the_link_is_masked_in_logs(invited):
+    link = invited()
+    token = link.split("/")[3]
+    assert mask_secrets(f"GET {link} HTTP/1.1") == f"GET /accounts/invitation/{MASK}/ HTTP/1.1"
+    assert token not in mask_secrets(f"Gone: {link}")
+    assert mask_secrets("GET /accounts/invitation/ HTTP/1.1") == "GET /accounts/invitation/ HTTP/1.1"
