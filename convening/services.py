@@ -16,8 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from . import languages, people_csv, text
+from .audit.services import audit_record
 from .models import (
     DEFAULT_STAKEHOLDER_GROUPS,
+    AuditKind,
     Membership,
     Organization,
     PersonName,
@@ -100,29 +102,43 @@ def membership_grant(*, organization: Organization, user: User, role: Role | str
 
 @transaction.atomic
 def stakeholder_group_create(
-    *, organization: Organization, name: str, names: dict[str, str] | None = None
+    *, organization: Organization, name: str, names: dict[str, str] | None = None, by: User | None = None
 ) -> StakeholderGroup:
     """`names`: the group's name in the site's other languages, by language code (empty ones are left out)."""
     name, names = _stakeholder_group_names(organization=organization, name=name, names=names or {})
-    return StakeholderGroup.objects.create(
+    group = StakeholderGroup.objects.create(
         organization=organization, name=name, names=names, position=_next_group_position(organization)
     )
+    _group_event(group, by=by, summary=_("%(group)s: added") % {"group": group.name})
+    return group
+
+
+def _group_event(group: StakeholderGroup, *, by: User | None, summary: str) -> None:
+    audit_record(
+        organization=group.organization_id, by=by, kind=AuditKind.GROUP_CHANGED, subject=group, summary=summary
+    )
+
+
+def _team_event(team: Team, *, by: User | None, summary: str) -> None:
+    audit_record(organization=team.organization_id, by=by, kind=AuditKind.TEAM_CHANGED, subject=team, summary=summary)
 
 
 @transaction.atomic
 def stakeholder_group_rename(
-    *, group: StakeholderGroup, name: str, names: dict[str, str] | None = None
+    *, group: StakeholderGroup, name: str, names: dict[str, str] | None = None, by: User | None = None
 ) -> StakeholderGroup:
     """As create; `names` None leaves the other languages' names as they are."""
+    before = group.name
     group.name, group.names = _stakeholder_group_names(
         organization=group.organization, name=name, names=group.names if names is None else names, exclude_pk=group.pk
     )
     group.save(update_fields=["name", "names"])
+    _group_event(group, by=by, summary=_("%(before)s: renamed %(after)s") % {"before": before, "after": group.name})
     return group
 
 
 @transaction.atomic
-def stakeholder_group_delete(*, group: StakeholderGroup) -> None:
+def stakeholder_group_delete(*, group: StakeholderGroup, by: User | None = None) -> None:
     """Refused while team members belong to the group: their results are
     disaggregated by it, so they must be moved to another group first."""
     in_use = group.team_members.count()
@@ -151,20 +167,30 @@ def stakeholder_group_delete(*, group: StakeholderGroup) -> None:
             code="used_by_rounds",
             params={"group": group.name},
         ) from None
+    audit_record(
+        organization=group.organization_id,
+        by=by,
+        kind=AuditKind.GROUP_CHANGED,
+        subject_type="stakeholdergroup",
+        summary=_("%(group)s: deleted") % {"group": group.name},
+    )
 
 
 @transaction.atomic
-def team_create(*, organization: Organization, name: str, description: str = "") -> Team:
+def team_create(*, organization: Organization, name: str, description: str = "", by: User | None = None) -> Team:
     name, description = _team_fields(organization=organization, name=name, description=description)
-    return Team.objects.create(organization=organization, name=name, description=description)
+    team = Team.objects.create(organization=organization, name=name, description=description)
+    _team_event(team, by=by, summary=_("%(team)s: created") % {"team": team.name})
+    return team
 
 
 @transaction.atomic
-def team_update(*, team: Team, name: str, description: str) -> Team:
+def team_update(*, team: Team, name: str, description: str, by: User | None = None) -> Team:
     team.name, team.description = _team_fields(
         organization=team.organization, name=name, description=description, exclude_pk=team.pk
     )
     team.save(update_fields=["name", "description"])
+    _team_event(team, by=by, summary=_("%(team)s: name or description changed") % {"team": team.name})
     return team
 
 
@@ -179,7 +205,7 @@ def person_get_or_create(*, email: str, name: str = "") -> tuple[User, bool]:
 
 @transaction.atomic
 def team_member_add(
-    *, team: Team, email: str, name: str, stakeholder_group: StakeholderGroup
+    *, team: Team, email: str, name: str, stakeholder_group: StakeholderGroup, by: User | None = None
 ) -> tuple[TeamMember, bool]:
     """Adds the person to the team (and makes them a stakeholder of its
     organization). Someone already on the team is returned unchanged, with
@@ -190,27 +216,46 @@ def team_member_add(
     existing = team.members.select_related("user", "stakeholder_group").filter(user__email__iexact=email).first()
     if existing is not None:
         return existing, False
-    return _team_members_create(team=team, entries=[(email, name, stakeholder_group)])[0], True
+    member = _team_members_create(team=team, entries=[(email, name, stakeholder_group)])[0]
+    summary = _("%(team)s: %(email)s added (%(group)s)") % {
+        "team": team.name,
+        "email": email,
+        "group": stakeholder_group.name,
+    }
+    _team_event(team, by=by, summary=summary)
+    return member, True
 
 
 @transaction.atomic
-def team_member_update_group(*, member: TeamMember, stakeholder_group: StakeholderGroup) -> TeamMember:
+def team_member_update_group(
+    *, member: TeamMember, stakeholder_group: StakeholderGroup, by: User | None = None
+) -> TeamMember:
     _check_group_of_team(team=member.team, stakeholder_group=stakeholder_group)
     member.stakeholder_group = stakeholder_group
     member.save(update_fields=["stakeholder_group"])
+    summary = _("%(team)s: %(email)s now in %(group)s") % {
+        "team": member.team.name,
+        "email": member.user.email,
+        "group": stakeholder_group.name,
+    }
+    _team_event(member.team, by=by, summary=summary)
     return member
 
 
 @transaction.atomic
-def team_member_remove(*, member: TeamMember) -> None:
+def team_member_remove(*, member: TeamMember, by: User | None = None) -> None:
     """Takes the person off the team. Their stakeholder role in the
     organization stays: they may be on other teams, and their past ratings
     still belong to it."""
     member.delete()
+    summary = _("%(team)s: %(email)s removed") % {"team": member.team.name, "email": member.user.email}
+    _team_event(member.team, by=by, summary=summary)
 
 
 @transaction.atomic
-def team_members_import(*, team: Team, rows: Sequence[people_csv.PersonRow]) -> list[TeamMember]:
+def team_members_import(
+    *, team: Team, rows: Sequence[people_csv.PersonRow], by: User | None = None
+) -> list[TeamMember]:
     """Adds every new person of `rows` to the team, or nobody: one bad row
     refuses the whole list, with a message per bad row."""
     _lock(team)
@@ -228,7 +273,13 @@ def team_members_import(*, team: Team, rows: Sequence[people_csv.PersonRow]) -> 
         for result in results
         if result.status == people_csv.RowStatus.ADD and result.group is not None  # a row to add has its group
     ]
-    return _team_members_create(team=team, entries=entries)
+    added = _team_members_create(team=team, entries=entries)
+    if added:
+        summary = ngettext_lazy(
+            "%(team)s: %(count)d person added from a list", "%(team)s: %(count)d people added from a list", len(added)
+        ) % {"team": team.name, "count": len(added)}
+        _team_event(team, by=by, summary=summary)
+    return added
 
 
 def _team_members_create(*, team: Team, entries: list[tuple[str, str, StakeholderGroup]]) -> list[TeamMember]:

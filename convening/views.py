@@ -209,11 +209,11 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     organization = get_current_organization_for(request, need="team.manage")
     form = TeamForm(request.POST or None)
     if request.method == "POST":
-        team = saved(form, lambda data: services.team_create(organization=organization, **data))
+        team = saved(form, lambda data: services.team_create(organization=organization, by=request.user, **data))
         if team is not None:
             messages.success(request, _("The team “%(name)s” was created. Now add its members.") % {"name": team.name})
             return redirect("convening:team_detail", pk=team.pk)
@@ -224,7 +224,10 @@ def team_create(request: HttpRequest) -> HttpResponse:
 def team_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     team = get_team_for(request.user, pk, need="team.manage")
     form = TeamForm(request.POST or None, initial={"name": team.name, "description": team.description})
-    if request.method == "POST" and saved(form, lambda data: services.team_update(team=team, **data)) is not None:
+    if (
+        request.method == "POST"
+        and saved(form, lambda data: services.team_update(team=team, by=request.user, **data)) is not None
+    ):
         messages.success(request, _("The team was saved."))
         return redirect("convening:team_detail", pk=team.pk)
     return render(request, "convening/team_form.html", {"form": form, "organization": team.organization, "team": team})
@@ -255,7 +258,7 @@ def team_member_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     team = get_team_for(request.user, pk, need="team.manage")
     form = _member_add_form(team, request.POST or None)
     if request.method == "POST":
-        result = saved(form, lambda data: services.team_member_add(team=team, **data))
+        result = saved(form, lambda data: services.team_member_add(team=team, by=request.user, **data))
         if result is not None:
             member, created = result
             # What the facilitator typed, never the stored name: another organization may have written it.
@@ -293,7 +296,7 @@ def team_member_remove(request: AuthenticatedHttpRequest, pk: int, member_pk: in
             cancel_url=reverse("convening:team_detail", args=[pk]),
             danger=True,
         )
-    services.team_member_remove(member=member)
+    services.team_member_remove(member=member, by=request.user)
     messages.success(request, _("%(name)s was removed from the team.") % {"name": name})
     return redirect("convening:team_detail", pk=pk)
 
@@ -305,7 +308,7 @@ def team_member_group(request: AuthenticatedHttpRequest, pk: int, member_pk: int
     form = StakeholderGroupChoiceForm(
         request.POST, groups=stakeholder_groups_for(organization=member.team.organization)
     )
-    if saved(form, lambda data: services.team_member_update_group(member=member, **data)):
+    if saved(form, lambda data: services.team_member_update_group(member=member, by=request.user, **data)):
         name = person_name_in(organization=member.team.organization, user=member.user)
         messages.success(
             request, _("%(name)s is now in the group “%(group)s”.") % {"name": name, "group": member.stakeholder_group}
@@ -328,7 +331,7 @@ def team_members_import(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         if confirm.is_valid():
             rows = confirm.cleaned_data["payload"]
             try:
-                added = services.team_members_import(team=team, rows=rows)
+                added = services.team_members_import(team=team, rows=rows, by=request.user)
             except ValidationError:
                 return _import_preview(request, team, rows)
             messages.success(
@@ -374,7 +377,7 @@ def _import_preview(request: HttpRequest, team: Team, rows: list[people_csv.Pers
 
 
 @login_required
-def stakeholder_groups(request: HttpRequest) -> HttpResponse:
+def stakeholder_groups(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One page for the organization's groups: add (form `new`), and per
     group rename or delete, told apart by the button's `action`."""
     organization = get_current_organization_for(request, need="team.manage")
@@ -388,7 +391,7 @@ def stakeholder_groups(request: HttpRequest) -> HttpResponse:
             group = saved(
                 form,
                 lambda data: services.stakeholder_group_create(
-                    organization=organization, name=data["name"], names=form.names()
+                    organization=organization, name=data["name"], names=form.names(), by=request.user
                 ),
             )
             if group is not None:
@@ -400,10 +403,10 @@ def stakeholder_groups(request: HttpRequest) -> HttpResponse:
             names = {code: request.POST.get(f"name_{code}", "") for code, _label in other_languages()}
             try:
                 if action == "rename":
-                    services.stakeholder_group_rename(group=group, name=name, names=names)
+                    services.stakeholder_group_rename(group=group, name=name, names=names, by=request.user)
                     messages.success(request, _("The group was renamed “%(name)s”.") % {"name": group.name})
                 else:
-                    services.stakeholder_group_delete(group=group)
+                    services.stakeholder_group_delete(group=group, by=request.user)
                     messages.success(request, _("The group “%(name)s” was deleted.") % {"name": group.name})
                 return redirect("convening:stakeholder_groups")
             except ValidationError as error:

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from assessments.models import Invitation, Response, Round
 from assessments.results.releases import results_changed
 from convening.access import require
-from convening.models import StakeholderGroup, TeamMember, User
+from convening.audit.services import audit_record
+from convening.models import AuditKind, StakeholderGroup, TeamMember, User
 
 
 @dataclass(frozen=True)
@@ -64,4 +65,11 @@ def stakeholder_group_merge(*, group: StakeholderGroup, into: StakeholderGroup, 
     for round_id in sorted(responses_by_round):
         results_changed(round_id=round_id, response_ids=responses_by_round[round_id])
     group.delete()
+    audit_record(
+        organization=group.organization_id,
+        by=by,
+        kind=AuditKind.GROUP_CHANGED,
+        subject=into,
+        summary=_("%(group)s: merged into %(into)s") % {"group": group.name, "into": into.name},
+    )
     return usage

@@ -128,7 +128,7 @@ def invitations_import(
     team yet join it first (through the team import, with its checks), so
     that the team stays the list of the people it convenes. Someone already
     invited is not invited twice. Returns (new team members, new invitations)."""
-    added = convening_services.team_members_import(team=round.team, rows=rows)
+    added = convening_services.team_members_import(team=round.team, rows=rows, by=by)
     emails = {people_csv.normalize_email(row.email) for row in rows}  # valid: the import checked them
     members = team_member_emails(team=round.team)
     invitees = [

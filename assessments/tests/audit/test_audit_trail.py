@@ -326,3 +326,58 @@ def test_the_trail_costs_the_same_queries_for_5_events_or_60(client, team, facil
     make(55)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+# Teams, their members and stakeholder groups
+
+
+def test_teams_members_and_groups_are_on_the_trail(org, facilitator):
+    from assessments.groups.services import stakeholder_group_merge
+    from convening import people_csv
+    from convening import services as convening_services
+
+    team = convening_services.team_create(organization=org, name="Early years", by=facilitator)
+    convening_services.team_update(team=team, name="Early years team", description="", by=facilitator)
+    family = org.stakeholder_groups.get(name="Family")
+    member, _added = convening_services.team_member_add(
+        team=team, email="ana@example.org", name="Ana", stakeholder_group=family, by=facilitator
+    )
+    convening_services.team_member_update_group(
+        member=member, stakeholder_group=org.stakeholder_groups.get(name="Educator"), by=facilitator
+    )
+    convening_services.team_members_import(
+        team=team, rows=people_csv.parse("Ben,ben@example.org,Family\n"), by=facilitator
+    )
+    convening_services.team_member_remove(member=member, by=facilitator)
+    group = convening_services.stakeholder_group_create(organization=org, name="Tribal", by=facilitator)
+    convening_services.stakeholder_group_rename(group=group, name="Tribal nations", by=facilitator)
+    spare = convening_services.stakeholder_group_create(organization=org, name="Spare", by=facilitator)
+    convening_services.stakeholder_group_delete(group=spare, by=facilitator)
+    stakeholder_group_merge(group=group, into=family, by=facilitator)
+
+    summaries = list(AuditEvent.objects.order_by("id").values_list("kind", "summary"))
+    assert summaries == [
+        (AuditKind.TEAM_CHANGED, "Early years: created"),
+        (AuditKind.TEAM_CHANGED, "Early years team: name or description changed"),
+        (AuditKind.TEAM_CHANGED, "Early years team: ana@example.org added (Family)"),
+        (AuditKind.TEAM_CHANGED, "Early years team: ana@example.org now in Educator"),
+        (AuditKind.TEAM_CHANGED, "Early years team: 1 person added from a list"),
+        (AuditKind.TEAM_CHANGED, "Early years team: ana@example.org removed"),
+        (AuditKind.GROUP_CHANGED, "Tribal: added"),
+        (AuditKind.GROUP_CHANGED, "Tribal: renamed Tribal nations"),
+        (AuditKind.GROUP_CHANGED, "Spare: added"),
+        (AuditKind.GROUP_CHANGED, "Spare: deleted"),
+        (AuditKind.GROUP_CHANGED, "Tribal nations: merged into Family"),
+    ]
+    assert set(AuditEvent.objects.values_list("actor", flat=True)) == {facilitator.pk}
+
+
+def test_a_group_refused_deletion_leaves_no_event(org, team, facilitator):
+    from convening import services as convening_services
+
+    family = org.stakeholder_groups.get(name="Family")
+    convening_services.team_member_add(team=team, email="c@example.org", name="", stakeholder_group=family)
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValidationError):
+        convening_services.stakeholder_group_delete(group=family, by=facilitator)
+    assert AuditEvent.objects.count() == before
