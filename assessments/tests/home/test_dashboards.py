@@ -14,7 +14,7 @@ from assessments.models import ActionPlan, ActionStep, Invitation, Response, Rou
 from assessments.tests.factories import RoundFactory, invite
 from assessments.tests.history_data import BSD, CAE, agree, closed_round, lbc, respond
 from convening.models import Role
-from convening.tests.factories import MembershipFactory, TeamFactory
+from convening.tests.factories import MembershipFactory, StakeholderGroupFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -188,6 +188,16 @@ def test_another_organizations_rounds_never_appear(as_facilitator, busy_org, oth
 
     assert "Neighbour" not in page
     assert "SSIP team — Winter" in page
+
+
+def test_a_lead_sees_no_team_of_another_organization(as_lead, lead_teams, other_org):
+    neighbour = TeamFactory(organization=other_org, name="Neighbour team")
+    StakeholderGroupFactory(organization=other_org, name="Family")
+    closed = closed_round(neighbour, closed_at=timezone.now() - timedelta(days=3), name="Neighbour closed")
+    respond(closed, "Family", [{1: 3}], times=5)
+    page = _text(as_lead.get(URL))
+    assert "Neighbour" not in page
+    assert list(_cards(_section(page, LEAD_HEADING))) == ["Alpha", "Beta", "Delta", "Gamma"]
 
 
 def test_a_stakeholder_sees_only_their_own_rounds(client, stakeholder, busy_org):
