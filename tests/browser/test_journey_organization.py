@@ -91,7 +91,7 @@ def test_a_new_agency_to_a_lead_signed_in_with_two_factor(page, live_server, mai
     # The invitation form, not the list's filter below it (which also has a role).
     invite = page.locator("form", has=page.locator('input[name="email"]'))
     invite.locator('input[name="email"]').fill("lead@north.example.gov")
-    invite.locator('[name="role"]').select_option("lead")
+    invite.get_by_role("radio", name="Lead").check()
     invite.get_by_role("button", name="Invite").click()
     expect(page.get_by_text("lead@north.example.gov").first).to_be_visible()
     _log_out(page)
