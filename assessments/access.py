@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 
 from convening.access import Capability, member_capabilities, require
@@ -200,16 +200,16 @@ def results_access(user: User, pk: int) -> ResultsAccess:
     return ResultsAccess(round=round_, capabilities=capabilities or frozenset(), hidden_reason=hidden)
 
 
-def results_view(*, need: Capability | None = None) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
+def results_view(*, need: Capability | None = None) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., Any]]:
     """Wraps a view of the round `pk` whose results must be visible to the
     person: it receives their ResultsAccess instead of `pk`. Anonymous → login,
     another organization → 404, `need` missing → 403, results not shown yet →
     403 with the reason (and, for whoever may show them, the button that does)."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
         @wraps(view)
         @login_required
-        def wrapper(request: AuthenticatedHttpRequest, pk: int, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: AuthenticatedHttpRequest, pk: int, **kwargs: Any) -> HttpResponseBase:
             access = results_access(request.user, pk)
             if need is not None and need not in access.capabilities:
                 raise PermissionDenied

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,9 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from assessments.reports.tables import write_csv
-from assessments.web import local_time
 from convening.access import get_current_organization_for
-from convening.models import AuditEvent, Organization
+from convening.models import AuditEvent, AuditKind, Organization
 from convening.web import AuthenticatedHttpRequest
 
 from .forms import AuditFilterForm
@@ -59,26 +60,30 @@ def audit_trail(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _csv_lines(organization: Organization, events: Iterator[AuditEvent]) -> Iterator[str]:
-    yield write_csv([[_("When"), _("Who"), _("What"), _("Subject"), _("Subject id"), _("Round id"), _("Summary")]])
-    rows: list[list[object]] = []
-    with local_time(organization):
-        for event in events:
-            rows.append(
+    """The rows in pieces. Every translated word is read before the first piece: the pieces are made
+    after the view has returned, when the request's language may no longer be active."""
+    header = [_("When"), _("Who"), _("What"), _("Subject"), _("Subject id"), _("Round id"), _("Summary")]
+    kinds, schedule = {kind.value: str(kind.label) for kind in AuditKind}, _("The schedule")
+    zone = ZoneInfo(organization.time_zone)
+
+    def pieces() -> Iterator[str]:
+        yield write_csv([header])
+        while chunk := list(islice(events, CSV_CHUNK)):
+            rows = [
                 [
-                    timezone.localtime(event.created_at).isoformat(timespec="seconds"),
-                    event.actor_email or _("The schedule"),
-                    event.get_kind_display(),
+                    event.created_at.astimezone(zone).isoformat(timespec="seconds"),
+                    event.actor_email or schedule,
+                    kinds.get(event.kind, event.kind),
                     event.subject_type,
                     event.subject_id,
                     event.round_id,
                     event.summary,
                 ]
-            )
-            if len(rows) == CSV_CHUNK:
-                yield write_csv(rows).removeprefix("\ufeff")
-                rows = []
-        if rows:
-            yield write_csv(rows).removeprefix("\ufeff")
+                for event in chunk
+            ]
+            yield write_csv(rows, first=False)
+
+    return pieces()
 
 
 @require_GET

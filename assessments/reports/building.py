@@ -65,6 +65,8 @@ def report_build(*, report_id: int) -> bool:
         with translation.override(language), timezone.override(round_.organization.time_zone):
             content = file_format.build(round_, lambda progress: _report_progress(report_id, progress))
         name = f"round-{round_.pk}-{file_format.stem}-{report_id}.{file_format.extension}"
+        if not isinstance(content, str | bytes):
+            content = "".join(content)  # a streamed builder, made whole for the file
         data = content.encode() if isinstance(content, str) else content
         report.file.save(name, ContentFile(data), save=False)
         ReportExport.objects.filter(pk=report_id).update(

@@ -9,7 +9,7 @@ every file."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -39,7 +39,8 @@ class Format:
     stem: str  # files are called <round>-<id>-<stem>.<extension>
     extension: str
     content_type: str
-    build: Callable[[Round, Progress], str | bytes]
+    # A file made on request may come in pieces (texts), streamed as they are made.
+    build: Callable[[Round, Progress], str | bytes | Iterable[str]]
     background: bool = False
     closed_only: bool = False  # offered once the round has closed (SPEC §5.1 rule 4)
 
@@ -62,11 +63,11 @@ def _results(round_: Round) -> RoundResults:
     return round_results(round=round_, language=languages.current())
 
 
-def _results_csv(round_: Round, progress: Progress) -> str:
+def _results_csv(round_: Round, progress: Progress) -> list[str]:
     return tables.results_csv(_results(round_))
 
 
-def _ratings_csv(round_: Round, progress: Progress) -> str:
+def _ratings_csv(round_: Round, progress: Progress) -> Iterator[str]:
     return tables.ratings_csv(anonymized_ratings(results=_results(round_)))
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,7 @@ from assessments.results.computation import RoundResults, RubricResult
 from assessments.results.exchange import AGREEMENT_DECIMALS, MEAN_DECIMALS, rounded
 from assessments.results.presentation import group_row
 
-from .selectors import AnonymousRating
+from .selectors import AnonymousRatings, anonymized_rating_rows
 
 # A spreadsheet reads a text starting with these as a formula; group names and
 # titles are typed by people, so such a text is written with a leading quote.
@@ -38,12 +38,14 @@ def safe_rows(rows: Iterable[Sequence[object]]) -> list[list[object]]:
     return [[_text(value) for value in row] for row in rows]
 
 
-def write_csv(rows: Iterable[Sequence[object]]) -> str:
+def write_csv(rows: Iterable[Sequence[object]], *, first: bool = True) -> str:
+    """Rows as CSV; `first=False` for a later piece of a streamed file, which has no byte-order mark."""
     # The byte-order mark makes spreadsheet programs read the file as UTF-8.
     # Every field quoted: a reader splitting on another separator than ours
     # still finds each field whole.
     buffer = io.StringIO()
-    buffer.write("\ufeff")
+    if first:
+        buffer.write("\ufeff")
     csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows(safe_rows(rows))
     return buffer.getvalue()
 
@@ -81,7 +83,7 @@ def rubric_rows(rubric_result: RubricResult, *, threshold: int, level_count: int
     return team_rows, group_rows
 
 
-def results_csv(results: RoundResults) -> str:
+def results_csv(results: RoundResults) -> list[str]:
     """One table: every key action's team figures, then every stakeholder
     group's. Rubrics with fewer levels leave the last level columns empty."""
     level_count = max((len(rubric.levels) for rubric in results.rubrics), default=0)
@@ -92,15 +94,11 @@ def results_csv(results: RoundResults) -> str:
         team, groups = rubric_rows(rubric_result, threshold=results.round.threshold, level_count=level_count)
         team_rows += team
         group_rows += groups
-    return write_csv(
-        [
-            [*key_headers, *figure_headers(level_headers), _("Consensus")],
-            *team_rows,
-            [],
-            [*key_headers, _("Stakeholder group"), *figure_headers(level_headers)],
-            *group_rows,
-        ]
-    )
+    # Made whole here, in the reader's language, and sent in two pieces.
+    return [
+        write_csv([[*key_headers, *figure_headers(level_headers), _("Consensus")], *team_rows, []]),
+        write_csv([[*key_headers, _("Stakeholder group"), *figure_headers(level_headers)], *group_rows], first=False),
+    ]
 
 
 # The columns of the paper-ratings upload (SPEC §4 item 3), so the file reads
@@ -109,13 +107,24 @@ RATINGS_HEADER = ["respondent", "group", "rubric", "key_action", "level"]
 NOT_SURE = "Not sure"
 
 
-def ratings_csv(ratings: Iterable[AnonymousRating]) -> str:
-    return write_csv(
-        [
-            RATINGS_HEADER,
-            *(
-                [r.respondent, r.group, r.rubric_slug, r.key_action, NOT_SURE if r.level is None else r.level]
-                for r in ratings
-            ),
-        ]
-    )
+def ratings_csv(ratings: AnonymousRatings) -> Iterator[str]:
+    """The file in pieces, as the database hands the rows over: its size never sits in memory. Group names
+    and slugs are typed by people, so each is made safe once, not once per cell; codes and numbers need
+    nothing. Nothing in it is translated, so it reads the same whenever the pieces are made."""
+    yield write_csv([RATINGS_HEADER])
+    width = ratings.code_width
+    groups = {pk: _text(name) for pk, name in ratings.groups.items()}
+    slugs: dict[str, object] = {}
+    for batch in anonymized_rating_rows(ratings):
+        buffer = io.StringIO()
+        csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows(
+            [
+                f"R-{code:0{width}d}",
+                groups[response_id],
+                slugs[slug] if slug in slugs else slugs.setdefault(slug, _text(slug)),
+                position,
+                NOT_SURE if level is None else level,
+            ]
+            for code, response_id, slug, position, level in batch
+        )
+        yield buffer.getvalue()

@@ -5,7 +5,7 @@ makes them. Which files there are is the registry's list."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
@@ -24,7 +24,7 @@ from .selectors import RatingsNotOffered, round_reports
 @require_GET
 @never_cache
 @results_view(need="results.read")
-def export(request: AuthenticatedHttpRequest, access: ResultsAccess, kind: str) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, access: ResultsAccess, kind: str) -> HttpResponseBase:
     """A file built on request; `kind` comes from the URL pattern, never from the request."""
     file_format = FORMATS[kind]
     try:
@@ -32,11 +32,10 @@ def export(request: AuthenticatedHttpRequest, access: ResultsAccess, kind: str) 
     except RatingsNotOffered as refusal:
         return problem_page(request, access.round, str(refusal), status=409)
     services.export_record(round=access.round, by=request.user, kind=kind)
-    return HttpResponse(
-        content,
-        content_type=file_format.content_type,
-        headers={"Content-Disposition": content_disposition_header(True, file_format.download_name(access.round))},
-    )
+    headers = {"Content-Disposition": content_disposition_header(True, file_format.download_name(access.round))}
+    if isinstance(content, str | bytes):
+        return HttpResponse(content, content_type=file_format.content_type, headers=headers)
+    return StreamingHttpResponse(content, content_type=file_format.content_type, headers=headers)
 
 
 @require_http_methods(["GET", "POST"])

@@ -46,7 +46,7 @@ def _get(client, user, view, round_):
 
 
 def _csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
 def test_results_csv_has_the_figures_and_hides_small_groups(client, lead, round_):
@@ -71,7 +71,7 @@ def test_results_csv_has_the_figures_and_hides_small_groups(client, lead, round_
     # A suppressed group: its name and why, never a figure.
     for name in ("Advocate", "Other"):
         assert by_group["1", name] == [CAE, "1", "Coalesce the stakeholders around the issue", name, _reason(5)]
-    assert "Our secret minutes" not in response.content.decode()
+    assert "Our secret minutes" not in response.getvalue().decode()
 
 
 def _reason(k):
@@ -94,9 +94,10 @@ def test_ratings_csv_is_anonymized_and_blanks_suppressed_groups(client, facilita
     exports = []
     for _ in range(3):
         response = _get(client, facilitator, "export_ratings_csv", round_)
-        assert response.status_code == 200
-        assert "Our secret minutes" not in response.content.decode()  # evidence never leaves
-        rows = _csv(response)
+        assert response.status_code == 200 and response.streaming
+        body = response.getvalue().decode("utf-8-sig")  # a stream: read once
+        assert "Our secret minutes" not in body  # evidence never leaves
+        rows = list(csv.reader(io.StringIO(body)))
         assert rows[0] == RATINGS_HEADER
         assert [row[0] for row in rows[1:]] == sorted(row[0] for row in rows[1:])  # sorted by code
         people = _respondents(rows)
@@ -173,3 +174,36 @@ def test_an_open_round_exports_only_once_its_results_are_revealed(client, lead, 
         assert response.status_code == 409 and "once the round has closed" in response.content.decode()
         return
     assert _get(client, lead, view, open_round).status_code == 200
+
+
+def test_the_ratings_file_follows_the_rounds_rubric_order_within_each_code(client, lead, org):
+    """Two rubrics, the data one chosen first: each respondent's rows come in the round's rubric order,
+    then by key action, whatever order the database stored them in."""
+    bsd = "building-support-through-data"
+    round_ = closed_round(TeamFactory(organization=org), closed_at=CLOSED, rubrics=[lbc(bsd), lbc(CAE)])
+    for response in respond(round_, "Family", [{1: 2, 2: 3}], times=5):
+        key_action = lbc(bsd).key_actions.get(position=1)
+        Rating.objects.create(response=response, key_action=key_action, level=lbc(bsd).levels.get(position=4))
+    rows = _csv(_get(client, lead, "export_ratings_csv", round_))[1:]
+    for _code, group in itertools.groupby(rows, key=lambda row: row[0]):
+        assert [(slug, position) for _c, _g, slug, position, _l in group] == [(bsd, "1"), (CAE, "1"), (CAE, "2")]
+
+
+# Measured: reading the release and its checks, the figures the file is made from, then one query for
+# every row however many there are.
+RATINGS_FILE_QUERIES = 32
+
+
+def test_the_ratings_file_costs_the_same_queries_for_5_respondents_or_40(
+    client, lead, org, django_assert_num_queries
+):
+    round_ = closed_round(TeamFactory(organization=org), closed_at=CLOSED)
+    respond(round_, "Family", [fingerprint(1)], times=5)
+    _get(client, lead, "export_ratings_csv", round_).getvalue()  # the release is made on the first reading
+    with django_assert_num_queries(RATINGS_FILE_QUERIES):
+        _get(client, lead, "export_ratings_csv", round_).getvalue()
+    respond(round_, "Family", [fingerprint(2)], times=35)
+    _get(client, lead, "export_ratings_csv", round_).getvalue()  # a new release for the 35 added since
+    with django_assert_num_queries(RATINGS_FILE_QUERIES):
+        rows = _csv(_get(client, lead, "export_ratings_csv", round_))
+    assert len({row[0] for row in rows[1:]}) == 40

@@ -110,7 +110,7 @@ def test_the_results_page_is_in_the_readers_language(reader, round_):
 
 
 def csv_rows(response):
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
 def test_the_results_csv_has_spanish_words_and_the_same_figures(reader, round_):

@@ -203,7 +203,9 @@ def test_paper_forms_do_not_uncover_a_one_person_group(client, facilitator, org)
     assert groups["Advocate"] == {"name": "Advocate", "suppressed": True}
     html = client.get(url("results", round_)).content.decode()
     assert "Advocate: fewer than 5 answered privately (online)." in html
-    ratings = list(csv.reader(io.StringIO(client.get(url("export_ratings_csv", round_)).content.decode("utf-8-sig"))))
+    ratings = list(
+        csv.reader(io.StringIO(client.get(url("export_ratings_csv", round_)).getvalue().decode("utf-8-sig")))
+    )
     # Every respondent of the release, and no group label once a release has replaced another.
     assert len(ratings) - 1 == 12 * 5 and {row[1] for row in ratings[1:]} == {""}
 
