@@ -140,3 +140,24 @@ def test_signing_out_the_language_and_the_health_check_stay_open(client, facilit
     method = client.get if name == "healthz" else client.post
     response = method(reverse(name), {"language": "es"})
     assert not _goes_to(response, VERIFY)
+
+
+def test_an_invitation_link_opened_before_the_code_keeps_its_token_out_of_the_code_page(
+    client, org, other_org, facilitator, django_capture_on_commit_callbacks
+):
+    """Someone signed in but not past their code opens a link (theirs under another address, or a
+    colleague's on a shared computer): its token goes into the session first, and accepting still waits."""
+    from django.core import mail
+
+    from convening.people import services as people_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        people_services.account_invite(organization=other_org, email="ana@example.org", role=Role.LEAD, by=None)
+    link = mail.outbox[-1].body.split("http://127.0.0.1:8000")[1].split()[0]
+    token = link.rstrip("/").split("/")[-1]
+    with_device(facilitator)
+    client.force_login(facilitator)
+    opened = client.get(link)
+    assert opened.status_code == 302 and token not in opened["Location"]
+    accept = client.get(opened["Location"])
+    assert _goes_to(accept, VERIFY) and token not in accept["Location"]

@@ -32,6 +32,9 @@ OPEN_VIEWS = frozenset(
         "assessments:meeting_phone",
         "assessments:meeting_phone_state",
         "assessments:meeting_answer",
+        # Only moves an invitation's token into the session and redirects: the token never reaches the
+        # code page's `next`, and accepting (convening:account_invitation_accept) still asks for the code.
+        "convening:account_invitation",
     }
 )
 VERIFY_VIEWS = frozenset({"two_factor:verify"})
