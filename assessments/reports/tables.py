@@ -27,7 +27,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n] *)(?=[=+\-@])")
 
 
-def _text(value: object) -> object:
+def safe_text(value: object) -> object:
     if not isinstance(value, str):
         return value
     value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
@@ -35,7 +35,7 @@ def _text(value: object) -> object:
 
 
 def safe_rows(rows: Iterable[Sequence[object]]) -> list[list[object]]:
-    return [[_text(value) for value in row] for row in rows]
+    return [[safe_text(value) for value in row] for row in rows]
 
 
 def write_csv(rows: Iterable[Sequence[object]], *, first: bool = True) -> str:
@@ -113,7 +113,7 @@ def ratings_csv(ratings: AnonymousRatings) -> Iterator[str]:
     nothing. Nothing in it is translated, so it reads the same whenever the pieces are made."""
     yield write_csv([RATINGS_HEADER])
     width = ratings.code_width
-    groups = {pk: _text(name) for pk, name in ratings.groups.items()}
+    groups = {pk: safe_text(name) for pk, name in ratings.groups.items()}
     slugs: dict[str, object] = {}
     for batch in anonymized_rating_rows(ratings):
         buffer = io.StringIO()
@@ -121,7 +121,7 @@ def ratings_csv(ratings: AnonymousRatings) -> Iterator[str]:
             [
                 f"R-{code:0{width}d}",
                 groups[response_id],
-                slugs[slug] if slug in slugs else slugs.setdefault(slug, _text(slug)),
+                slugs[slug] if slug in slugs else slugs.setdefault(slug, safe_text(slug)),
                 position,
                 NOT_SURE if level is None else level,
             ]

@@ -1,7 +1,7 @@
 import csv
 import io
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.urls import reverse
@@ -122,10 +122,12 @@ def test_ratings_of_a_shown_group_keep_their_group(client, lead, round_):
     assert len(families) == 6
 
 
-def test_the_workbook_has_a_sheet_per_rubric_consensus_and_action_plan(client, lead, round_):
+def test_the_workbook_has_an_about_sheet_a_sheet_per_rubric_consensus_and_action_plan(client, lead, round_):
     key_action = lbc(CAE).key_actions.get(position=1)
     plan = ActionPlan.objects.create(round=round_, key_action=key_action, target_level=lbc(CAE).levels.get(position=4))
-    ActionStep.objects.create(plan=plan, description="Invite families to co-chair", owner="Ana")
+    ActionStep.objects.create(
+        plan=plan, description="Invite families to co-chair", owner="Ana", due_date=date(2027, 4, 1)
+    )
     StakeholderGroup.objects.filter(organization=round_.organization, name="Other").update(name="=HYPERLINK(1)")
 
     response = _get(client, lead, "export_results_xlsx", round_)
@@ -133,20 +135,36 @@ def test_the_workbook_has_a_sheet_per_rubric_consensus_and_action_plan(client, l
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["Creating Active Engagement", "Consensus", "Action plan"]
-    rows = [list(row) for row in workbook["Creating Active Engagement"].iter_rows(values_only=True)]
-    assert rows[0][:2] == ["Round", "Spring 2027"]
-    team_row = next(row for row in rows if row[:2] == [CAE, 1])
-    assert team_row[3:9] == [16, 0, 4, 4, 4, 4]
+    assert workbook.sheetnames == ["About", "Creating Active Engagement", "Consensus", "Action plan"]
+    about = {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True)}
+    assert about["Round"] == "Spring 2027" and about["Team"] == "SSIP team"
+    assert about["Anonymity threshold"] == 5 and about["Submitted"] == 16
+    assert "at least 5 of its people responded" in about["What “not shown” means"]
+    assert workbook["About"]["A1"].font.b
+
+    sheet = workbook["Creating Active Engagement"]
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.b for cell in sheet[1]) and sheet.column_dimensions["C"].width == 50
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header = rows[0]
+    assert header[:7] == ["Rubric", "Key action", "Title", "Stakeholder group", "n", "Not sure", "Informing"]
+    assert header[-2:] == ["Consensus", "Note"]
+    team_row = next(row for row in rows if row[:2] == [CAE, 1] and row[3] == "Whole team")
+    assert team_row[4:10] == [16, 0, 4, 4, 4, 4]  # numbers stored as numbers
+    assert team_row[header.index("Consensus")] == 3
+    assert isinstance(team_row[header.index("Mean")], float) and team_row[header.index("Agreement")] == 0
     advocate = next(row for row in rows if row[3] == "Advocate")
-    assert [value for value in advocate if value is not None] == [
-        CAE, 1, "Coalesce the stakeholders around the issue", "Advocate", _reason(5),
-    ]  # fmt: skip
+    assert advocate[4 : header.index("Note")] == [None] * (header.index("Note") - 4)  # held back: empty cells
+    assert advocate[header.index("Note")] == _reason(5)  # and the reason beside them
     assert any(row[3] == "'=HYPERLINK(1)" for row in rows)  # never read as a formula
+
     consensus = [list(row) for row in workbook["Consensus"].iter_rows(values_only=True)]
     assert consensus[1][:5] == [CAE, 1, "Coalesce the stakeholders around the issue", 3, "Collaborating"]
-    steps = [list(row) for row in workbook["Action plan"].iter_rows(values_only=True)]
-    assert steps[1][3:6] == ["Transforming", "Invite families to co-chair", "Ana"]
+    steps = workbook["Action plan"]
+    assert steps.freeze_panes == "A2"
+    assert [cell.value for cell in steps[2]][3:6] == ["Transforming", "Invite families to co-chair", "Ana"]
+    due = steps.cell(row=2, column=7)
+    assert due.value.date() == date(2027, 4, 1) and due.number_format == "yyyy-mm-dd"
 
 
 @pytest.mark.parametrize("view", EXPORTS)
@@ -194,9 +212,7 @@ def test_the_ratings_file_follows_the_rounds_rubric_order_within_each_code(clien
 RATINGS_FILE_QUERIES = 32
 
 
-def test_the_ratings_file_costs_the_same_queries_for_5_respondents_or_40(
-    client, lead, org, django_assert_num_queries
-):
+def test_the_ratings_file_costs_the_same_queries_for_5_respondents_or_40(client, lead, org, django_assert_num_queries):
     round_ = closed_round(TeamFactory(organization=org), closed_at=CLOSED)
     respond(round_, "Family", [fingerprint(1)], times=5)
     _get(client, lead, "export_ratings_csv", round_).getvalue()  # the release is made on the first reading
