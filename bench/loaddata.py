@@ -62,6 +62,8 @@ class Profile:
 PROFILES = {
     "tiny": Profile(organizations=2, teams=2, rounds=2, respondents=12, big_rounds=(30,), open_invitees=5),
     "state": Profile(organizations=1, teams=20, rounds=8, respondents=200, big_rounds=(2000, 20000), open_invitees=400),
+    # The exports' targets (issue 16): the anonymized ratings and the workbook at 20,000 and 100,000.
+    "exports": Profile(organizations=0, teams=0, rounds=0, respondents=0, big_rounds=(20000, 100000), open_invitees=0),
     "national": Profile(
         organizations=50, teams=20, rounds=8, respondents=200, big_rounds=(2000, 20000), open_invitees=400
     ),
@@ -220,8 +222,8 @@ class _Organization:
         self.org_id = self.ids.take("convening_organization")
         self.out.add(
             "convening_organization",
-            ("id", "name", "time_zone", "created_at"),
-            [self.org_id, name, "America/Chicago", START],
+            ("id", "name", "time_zone", "created_at", "require_two_factor", "audit_retention_days", "sign_in_domain"),
+            [self.org_id, name, "America/Chicago", START, False, 730, ""],
         )
         self.groups = []
         for position, group in enumerate(DEFAULT_STAKEHOLDER_GROUPS, start=1):

@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from assessments.models import Release, ReportExport, Round, RoundStatus
+from assessments.models import Release, ReportExport, Response, Round, RoundStatus
 from assessments.results.computation import RoundResults
-from assessments.results.releases import response_digests
 from convening.models import StakeholderGroup
 
 
@@ -50,13 +49,13 @@ def anonymized_ratings(*, results: RoundResults) -> AnonymousRatings:
     release = Release.objects.filter(round=round_, is_current=True).first()
     if release is None:
         raise RatingsNotOffered(_("This round has no figures to download yet."))
-    members = dict(release.members.values_list("response_id", "group_id"))
-    now = response_digests(response_ids=list(members))
-    digests = dict(release.members.values_list("response_id", "digest"))
-    if any(now.get(pk) != digest for pk, digest in digests.items()):
+    # One anti-join in the database: a member whose response no longer has the digest it was released with.
+    still_as_released = Response.objects.filter(pk=OuterRef("response_id"), answers_digest=OuterRef("digest"))
+    if release.members.filter(~Exists(still_as_released)).exists():
         raise RatingsNotOffered(
             _("Some released responses changed since: the file returns with the next release of figures.")
         )
+    members = dict(release.members.values_list("response_id", "group_id"))
     first = not Release.objects.filter(round=round_, shown_at__isnull=False).exclude(pk=release.pk).exists()
     names = dict(StakeholderGroup.objects.filter(pk__in=set(members.values())).values_list("pk", "name"))
     hidden = {int(pk) for pk, entry in release.figures["groups"].items() if entry["hidden"]}

@@ -209,7 +209,7 @@ def test_the_ratings_file_follows_the_rounds_rubric_order_within_each_code(clien
 
 # Measured: reading the release and its checks, the figures the file is made from, then one query for
 # every row however many there are.
-RATINGS_FILE_QUERIES = 32
+RATINGS_FILE_QUERIES = 31
 
 
 def test_the_ratings_file_costs_the_same_queries_for_5_respondents_or_40(client, lead, org, django_assert_num_queries):

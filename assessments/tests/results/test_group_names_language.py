@@ -42,7 +42,7 @@ def _as(client, facilitator, language):
 def _get(client, name, round_, query=""):
     response = client.get(reverse(f"assessments:{name}", args=[round_.pk]) + query)
     assert response.status_code == 200
-    return response.content.decode("utf-8-sig")
+    return response.getvalue().decode("utf-8-sig")
 
 
 def _groups(data):
