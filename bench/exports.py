@@ -55,6 +55,12 @@ def measure_once(size: int, kind: str) -> dict:
     return {"seconds": round(seconds, 2), "added_mb": round(peak_mb - before_mb, 1), "bytes": size_bytes}
 
 
+def _one(size: int, kind: str) -> dict:
+    command = [sys.executable, __file__, "--one", str(size), kind]  # this file, with our own arguments
+    done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--one":
         print(json.dumps(measure_once(int(sys.argv[2]), sys.argv[3])))
@@ -64,13 +70,8 @@ def main() -> None:
     for size in SIZES:
         for kind in FILES:
             # Untimed: the first reading makes the round's release, which every later reading reads.
-            subprocess.run([sys.executable, __file__, "--one", str(size), kind], check=True, capture_output=True)
-            runs = []
-            for _ in range(RUNS):
-                done = subprocess.run(
-                    [sys.executable, __file__, "--one", str(size), kind], check=True, capture_output=True, text=True
-                )
-                runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            _one(size, kind)
+            runs = [_one(size, kind) for _ in range(RUNS)]
             best = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
             figures[f"{kind} {size}"] = {**best, "runs": runs}
             print(kind, size, best, flush=True)
