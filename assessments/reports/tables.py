@@ -113,18 +113,18 @@ def ratings_csv(ratings: AnonymousRatings) -> Iterator[str]:
     nothing. Nothing in it is translated, so it reads the same whenever the pieces are made."""
     yield write_csv([RATINGS_HEADER])
     width = ratings.code_width
-    groups = {pk: safe_text(name) for pk, name in ratings.groups.items()}
+    groups = {pk: safe_text(name) for pk, name in ratings.group_names.items()}
     slugs: dict[str, object] = {}
     for batch in anonymized_rating_rows(ratings):
         buffer = io.StringIO()
         csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows(
             [
                 f"R-{code:0{width}d}",
-                groups[response_id],
+                groups[group_id],
                 slugs[slug] if slug in slugs else slugs.setdefault(slug, safe_text(slug)),
                 position,
                 NOT_SURE if level is None else level,
             ]
-            for code, response_id, slug, position, level in batch
+            for code, group_id, slug, position, level in batch
         )
         yield buffer.getvalue()
