@@ -7,16 +7,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address e-mailed links and the demo's logins point at: the one `make run` serves, unless set in the
+# environment or on the command line (`make run SITE_URL=http://laptop.local:8000`).
+SITE_URL ?= http://$(HOST):$(PORT)
 # The quick start runs in debug mode on SQLite, tasks in-process, mail to the console.
 DEV_ENV := DEBUG=true
+RUN_ENV := $(DEV_ENV) SITE_URL=$(SITE_URL)
 
 .PHONY: run test deps dev-deps lock audit lint format messages clean
 
 run: deps
 	$(BIN)/python scripts/ensure_system_packages.py runtime --warn-only
-	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
-	$(DEV_ENV) $(BIN)/python manage.py seed_demo
-	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: dev-deps
 	$(BIN)/python scripts/ensure_system_packages.py test

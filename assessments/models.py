@@ -119,6 +119,9 @@ class Invitation(models.Model):
     stakeholder_group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="invitations")
     token_nonce = models.CharField(max_length=32)
     token_hash = models.CharField(max_length=64, unique=True)
+    # The hash of the link that "Send a new link" last replaced, so that the old link can say a newer one was
+    # sent instead of calling itself not valid. It opens nothing.
+    replaced_token_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

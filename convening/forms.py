@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +70,13 @@ class StakeholderGroupChoiceForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["stakeholder_group"]).queryset = groups
 
 
+class PasswordResetForm(DjangoPasswordResetForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Django says "Email"; every other form here says "E-mail address".
+        self.fields["email"].label = _("E-mail address")
+
+
 class TeamMemberAddForm(StakeholderGroupChoiceForm):
     # Another person's details: the browser must not offer the facilitator's own.
     name = forms.CharField(
@@ -115,6 +123,7 @@ class TeamMembersImportForm(forms.Form):
             # One byte more than allowed is enough to refuse an over-size file without reading it whole.
             text = people_csv.decode_upload(upload.read(people_csv.MAX_BYTES + 1))
         cleaned["rows"] = people_csv.parse(text)
+        cleaned["source"] = text
         return cleaned
 
 

@@ -1,3 +1,4 @@
+import logging
 import uuid
 from collections.abc import Callable
 
@@ -105,3 +106,15 @@ class PermissionDeniedMiddleware:
         if not isinstance(exception, PermissionDenied):
             return None
         return get_exception_response(request, get_resolver(get_urlconf()), 403, exception)
+
+
+class RefusalTracebackFilter(logging.Filter):
+    """Drops the traceback Django attaches to a 403 it answered itself (a
+    PermissionDenied raised outside a view, past PermissionDeniedMiddleware):
+    the one line that says which path was refused is all there is to read."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True

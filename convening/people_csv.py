@@ -54,6 +54,10 @@ class PersonRow:
     name: str
     email: str
     group: str
+    # (this line's separator, the list's) when the line seems separated otherwise than the list (as its first
+    # line is), so that its fields could not be told apart. Never signed: such a line is an error, and no
+    # preview with an error is confirmed.
+    mixed_separators: tuple[str, str] | None = None
 
 
 @dataclass
@@ -110,7 +114,8 @@ def parse(text: str) -> list[PersonRow]:
     text = text.removeprefix("\ufeff")
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
-    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=_delimiter(first))
+    delimiter = _delimiter(first)
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
     columns: dict[str, int] | None = None
     rows: list[PersonRow] = []
     for cells in _read(reader):
@@ -122,7 +127,16 @@ def parse(text: str) -> list[PersonRow]:
                 continue
             columns = _POSITIONS
         values = {key: cells[index].strip() if index < len(cells) else "" for key, index in columns.items()}
-        rows.append(PersonRow(line=reader.line_num, **{key: values.get(key, "") for key in _POSITIONS}))
+        other = _other_separator(cells, expected=len(columns), delimiter=delimiter)
+        if not other and columns is _POSITIONS:
+            values = _short_line(cells, values)
+        rows.append(
+            PersonRow(
+                line=reader.line_num,
+                mixed_separators=(other, delimiter) if other else None,
+                **{key: values.get(key, "") for key in _POSITIONS},
+            )
+        )
         if len(rows) > MAX_ROWS:
             raise ValidationError(
                 _("The list has more than %(max)d people. Split it into smaller lists and import each one.")
@@ -132,6 +146,23 @@ def parse(text: str) -> list[PersonRow]:
     if not rows:
         raise ValidationError(_("The list is empty: give one person per line."), code="empty")
     return rows
+
+
+def _other_separator(cells: list[str], *, expected: int, delimiter: str) -> str:
+    """The separator a line with too few fields holds instead of the list's, if any."""
+    if len(cells) >= expected:
+        return ""
+    joined = delimiter.join(cells)
+    return next((separator for separator in SEPARATORS if separator != delimiter and separator in joined), "")
+
+
+def _short_line(cells: list[str], values: dict[str, str]) -> dict[str, str]:
+    """A line without a header that starts with the e-mail address gave the address and perhaps the group
+    (`ana@example.org` or `ana@example.org, Family`), not a name: read as such, the line says what is missing."""
+    given = [cell.strip() for cell in cells if cell.strip()]
+    if len(given) in (1, 2) and "@" in given[0] and "@" not in values["email"]:
+        return {"name": "", "email": given[0], "group": given[1] if len(given) == 2 else ""}
+    return values
 
 
 def _read(reader: Any) -> Iterator[list[str]]:
@@ -158,6 +189,18 @@ def check_rows(*, team: Team, rows: list[PersonRow]) -> list[RowResult]:
     results = []
     for row in rows:
         result = RowResult(row=row, status=RowStatus.ADD)
+        if row.mixed_separators:
+            line_separator, list_separator = row.mixed_separators
+            result.status = RowStatus.ERROR
+            result.messages.append(
+                _(
+                    "This line is separated by %(line)s, but the list by %(list)s (as its first line is): "
+                    "separate every line the same way."
+                )
+                % {"line": SEPARATORS[line_separator], "list": SEPARATORS[list_separator]}
+            )
+            results.append(result)
+            continue
         for attribute, clean in (("email", normalize_email), ("name", clean_name)):
             try:
                 setattr(result, attribute, clean(getattr(row, attribute)))
@@ -242,6 +285,18 @@ def _check_size(size: int) -> None:
             % {"max": MAX_BYTES // (1024 * 1024)},
             code="too_large",
         )
+
+
+SEPARATORS = {",": gettext_lazy("commas"), ";": gettext_lazy("semicolons"), "\t": gettext_lazy("tabs")}
+
+
+def rows_text(rows: list[PersonRow]) -> str:
+    """The rows as a list to paste again, one person a line."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        writer.writerow([row.name, row.email, row.group])
+    return out.getvalue()
 
 
 def _delimiter(line: str) -> str:

@@ -171,6 +171,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Its banner at every start (four times under `make run`: each command, and runserver's reloader) reads like a
+# warning; its configuration is in this file.
+AXES_VERBOSE = env.bool("AXES_VERBOSE", default=False)
 # The login form posts "username" (Django's AuthenticationForm); axes would
 # otherwise look for the model's USERNAME_FIELD ("email"), find nothing, and
 # lock by IP alone.
@@ -337,6 +340,7 @@ LOGGING = {
     "filters": {
         "context": {"()": "convening.observability.LogContextFilter"},
         "secrets": {"()": "convening.access_log.SecretMaskingFilter"},
+        "refusals": {"()": "convening.middleware.RefusalTracebackFilter"},
     },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
@@ -346,6 +350,15 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context", "secrets"]}
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's own console handler (DEBUG only) would print every line of theirs a second time, bare.
+        "django": {"handlers": [], "level": "NOTSET", "propagate": True},
+        # A refusal is no error: one line ("Forbidden (Permission denied): /path"), without its traceback.
+        "django.request": {"filters": ["refusals"]},
+        # Without a broker tasks run in-process, and kombu warns at each one that the empty broker URL
+        # names no host.
+        **({} if CELERY_BROKER_URL else {"kombu.connection": {"level": "ERROR"}}),
+    },
 }
 # The worker and beat log through the handler above too, instead of Celery replacing it with its own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

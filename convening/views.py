@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -34,6 +34,7 @@ from .access import (
 from .celery import app as celery_app
 from .client_address import client_rate_key
 from .forms import (
+    PasswordResetForm,
     ProfileForm,
     StakeholderGroupChoiceForm,
     StakeholderGroupForm,
@@ -87,6 +88,8 @@ def _typed_address(group: str, request: HttpRequest) -> str:
 class PasswordResetView(auth_views.PasswordResetView):
     """Queues the mail (convening/password_reset.py says why the request does
     the same for every address), within limits per address and per client."""
+
+    form_class = PasswordResetForm
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         limited = [
@@ -333,7 +336,7 @@ def team_members_import(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             try:
                 added = services.team_members_import(team=team, rows=rows, by=request.user)
             except ValidationError:
-                return _import_preview(request, team, rows)
+                return _import_preview(request, team, rows, people_csv.rows_text(rows))
             messages.success(
                 request,
                 ngettext(
@@ -343,10 +346,13 @@ def team_members_import(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             )
             return redirect("convening:team_detail", pk=team.pk)
         confirm_errors = [str(error) for error in confirm.errors["payload"]]
+    elif request.method == "POST" and "edit" in request.POST:
+        # Back from the preview to correct the list: the form again, with the list as it was given.
+        form = TeamMembersImportForm(initial={"text": request.POST.get("text", "")})
     elif request.method == "POST":
         form = TeamMembersImportForm(request.POST, request.FILES)
         if form.is_valid():
-            return _import_preview(request, team, form.cleaned_data["rows"])
+            return _import_preview(request, team, form.cleaned_data["rows"], form.cleaned_data["source"])
     context = {
         "team": team,
         "form": form,
@@ -358,12 +364,15 @@ def team_members_import(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     return render(request, "convening/team_members_import.html", context, status=400 if confirm_errors else 200)
 
 
-def _import_preview(request: HttpRequest, team: Team, rows: list[people_csv.PersonRow]) -> HttpResponse:
+def _import_preview(request: HttpRequest, team: Team, rows: list[people_csv.PersonRow], text: str) -> HttpResponse:
+    """The preview; `text` is the list as given (an uploaded file's too), for correcting it without pasting it
+    again."""
     results = people_csv.check_rows(team=team, rows=rows)
     counts = people_csv.status_counts(results)
     confirmable = not counts[people_csv.RowStatus.ERROR] and counts[people_csv.RowStatus.ADD]
     context = {
         "team": team,
+        "text": text,
         "results": results,
         "counts": counts,
         "statuses": people_csv.RowStatus,

@@ -45,8 +45,15 @@ def invitation_from_token(*, token: str) -> Invitation | None:
 
 def link_problem(token: str) -> str:
     """Why a link that opens no page is dead, in words a parent understands."""
-    invitation = Invitation.objects.select_related("round").filter(token_hash=tokens.hash_token(token)).first()
+    token_hash = tokens.hash_token(token)
+    invitation = Invitation.objects.select_related("round").filter(token_hash=token_hash).first()
     if invitation is None:
+        # Said of the last link replaced only, and without naming whose it was: it may have reached the wrong person.
+        if Invitation.objects.filter(replaced_token_hash=token_hash, revoked_at__isnull=True).exists():
+            return _(
+                "This link was replaced by a newer one, sent by e-mail to the person invited. Use the link in the "
+                "latest invitation e-mail; if you cannot find it, ask the person who invited you to send it again."
+            )
         return _("This link is not valid. Check that you copied the whole link from your e-mail.")
     if invitation.revoked_at is not None:
         return _("This invitation was withdrawn. If you think this is a mistake, contact the person who invited you.")

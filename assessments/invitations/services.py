@@ -106,8 +106,9 @@ def invitation_resend(*, invitation: Invitation, new_link: bool = False, by: Use
     if invitation.is_walk_in:
         raise StateConflict(_("Someone who joined in the meeting left no address to send to."))
     if new_link:
+        invitation.replaced_token_hash = invitation.token_hash
         invitation_new_link(invitation)
-        invitation.save(update_fields=["token_nonce", "token_hash"])
+        invitation.save(update_fields=["token_nonce", "token_hash", "replaced_token_hash"])
     sent = messages_queue(invitations=[invitation], kind=MessageKind.INVITATION)[0]
     _invitation_event(invitation, by=by, kind=AuditKind.INVITATION_RESENT, new_link=new_link)
     return sent

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 from django import forms
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -125,11 +125,15 @@ class RoundForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The latest version of each rubric the organization sees, and the
         # versions the round uses already (which may have been superseded since).
+        # Listed as they were loaded, built-ins first: the seeds' order (Creating Active Engagement, then
+        # Building Support through Data), which a new round keeps; a newer version keeps its first one's place.
         library = rubric_library(organization=organization).values("pk")
+        first_loaded = Rubric.objects.filter(organization=OuterRef("organization"), slug=OuterRef("slug"))
         cast(forms.ModelMultipleChoiceField, self.fields["rubrics"]).queryset = (
             Rubric.objects.filter(Q(pk__in=library) | Q(pk__in=self.current_rubric_ids))
             .select_related("organization")
-            .order_by("title", "slug", "-version")
+            .annotate(first_loaded=Subquery(first_loaded.order_by("pk").values("pk")[:1]))
+            .order_by(F("organization").asc(nulls_first=True), "first_loaded", "-version")
         )
         zone = organization.time_zone
         for name in ("opens_at", "closes_at"):
@@ -143,11 +147,13 @@ class RoundForm(forms.Form):
 
     def clean_rubrics(self) -> list[Rubric]:
         """The chosen rubrics in a stable order: the round's own order first,
-        so that saving an unchanged form changes nothing."""
+        so that saving an unchanged form changes nothing, then the list's."""
         current = self.current_rubric_ids
+        rubrics: list[Rubric] = list(self.cleaned_data["rubrics"])
         return sorted(
-            self.cleaned_data["rubrics"],
-            key=lambda r: (current.index(r.pk) if r.pk in current else len(current), r.title, r.slug),
+            rubrics,
+            # first_loaded: annotated by the field's queryset, from which the choices are read.
+            key=lambda r: (current.index(r.pk) if r.pk in current else len(current), cast(Any, r).first_loaded, r.pk),
         )
 
     def clean(self) -> dict[str, Any]:

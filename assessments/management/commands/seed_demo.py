@@ -24,6 +24,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.text import slugify
 
+from assessments.invitations.selectors import invitation_link_path
 from assessments.invitations.services import Invitee, invitations_create
 from assessments.models import (
     DEFAULT_THRESHOLD,
@@ -44,7 +45,6 @@ from convening import services
 from convening.models import Organization, Role, StakeholderGroup, Team, TeamMember, User
 from rubrics.models import Rubric
 
-URL = "http://127.0.0.1:8000/"
 PASSWORD = "convening-demo"  # noqa: S105 — published on purpose: demo accounts only
 DOMAIN = "demo.convening.test"
 ORGANIZATION = "Demo State Agency"
@@ -254,9 +254,10 @@ OPEN_ROUND = "Winter 2027"
 OPEN_ROUND_DAYS = 28
 # How far some demo stakeholders have got in the open round (key actions
 # rated; all of them: submitted), so that the facilitator's progress shows.
-# Maria López has not begun: her login is the one to try rating with.
+# Maria López has not begun: her login (or her personal link, printed last) is the one to try rating with.
 OPEN_ROUND_PROGRESS = {f"family2@{DOMAIN}": None, f"educator@{DOMAIN}": 4, f"administrator@{DOMAIN}": None}
 OPEN_ROUND_SEED = 2027_01
+FIRST_RATER = "family1"
 
 # Ratings lean by group on a broadly agreed key action (families see less of
 # the agency's work than administrators do) ...
@@ -360,6 +361,7 @@ class Command(BaseCommand):
         _backdate_sent_messages()
         self._print_rounds()
         self._print_logins()
+        self._print_demo_link()
 
     def _seed(self) -> None:
         organization = _organization(ORGANIZATION)
@@ -382,6 +384,8 @@ class Command(BaseCommand):
         rubrics = _lbc_rubrics()
         facilitator = User.objects.get(email=FACILITATOR_EMAIL)
         past = ((team, SPRING), (team, FALL), (second_team, SECOND_TEAM_FALL), (second_team, SECOND_TEAM_DATA_CHECK))
+        for round_team in (team, second_team):
+            _respondents_join(round_team, [spec for spec_team, spec in past if spec_team == round_team], groups)
         for round_team, spec in past:
             _past_round(
                 round_team, spec, [rubric for rubric in rubrics if rubric.slug in spec.rubrics], groups, facilitator
@@ -401,12 +405,33 @@ class Command(BaseCommand):
             description = f"{role.label} in {ORGANIZATION}" + (f" ({group})" if group else "")
             if local_part in NEIGHBOUR_LEADS:
                 description += f"; Lead in {NEIGHBOUR}"
+            if local_part == FIRST_RATER:
+                description += f"; has not begun rating {OPEN_ROUND}"
             rows.append((f"{local_part}@{DOMAIN}", PASSWORD, description))
         rows.append((ADMIN_EMAIL, PASSWORD, "Site administrator (Django admin at /admin/)"))
         widths = [max(len(row[column]) for row in rows) for column in range(2)]
-        self.stdout.write(self.style.SUCCESS(f"Demo data is ready. Open {URL} and log in as:"))
+        self.stdout.write(self.style.SUCCESS(f"Demo data is ready. Open {_site_url()} and log in as:"))
         for email, password, description in rows:
             self.stdout.write(f"  {email:<{widths[0]}}  {password:<{widths[1]}}  {description}")
+
+    def _print_demo_link(self) -> None:
+        """A stakeholder's personal link, as their invitation e-mail carries it: the rating page opened with no
+        password, as most stakeholders will first see it."""
+        invitation = (
+            Invitation.objects.select_related("user")
+            .filter(round__team__name=TEAM, round__name=OPEN_ROUND, user__email=f"{FIRST_RATER}@{DOMAIN}")
+            .first()
+        )
+        if invitation is None:
+            return
+        link = settings.SITE_URL.rstrip("/") + invitation_link_path(invitation)
+        name = invitation.user.name if invitation.user else FIRST_RATER
+        self.stdout.write(f"{name}'s personal link to {OPEN_ROUND} (a stakeholder's rating page, no password):")
+        self.stdout.write(f"  {link}")
+
+
+def _site_url() -> str:
+    return settings.SITE_URL.rstrip("/") + "/"
 
 
 @contextmanager
@@ -450,14 +475,41 @@ def _lbc_rubrics() -> list[Rubric]:
     return [newest[slug] for slug in RUBRICS]
 
 
+def _respondent_email(group: str, index: int) -> str:
+    return f"{slugify(group)}-{index + 1}@{DOMAIN}"
+
+
+def _respondents_join(team: Team, specs: list[PastRound], groups: dict[str, StakeholderGroup]) -> None:
+    """Everyone who rated the team's rounds online is on the team, so that its
+    members and its respondents add up: the demo people first, then as many
+    more people per group as its largest round had. Families rated on paper
+    (PAPER_GROUPS) and are counted by their forms, not as members."""
+    members = _members_by_group(team)
+    for group in groups:
+        if group in PAPER_GROUPS:
+            continue
+        count = max((spec.respondents.get(group, 0) for spec in specs), default=0)
+        for index in range(len(members.get(group, [])), count):
+            email = _respondent_email(group, index)
+            user = _person(email, f"{group} respondent {index + 1}")
+            services.team_member_add(team=team, email=user.email, name=user.name, stakeholder_group=groups[group])
+
+
 def _members_by_group(team: Team) -> dict[str, list[TeamMember]]:
-    """The team's members per stakeholder group, in the order of PEOPLE."""
-    members = {member.user.email: member for member in team.members.select_related("user", "stakeholder_group")}
+    """The team's members per stakeholder group: the demo people in the order of PEOPLE, then the other
+    respondents by their number."""
+    people = [f"{local_part}@{DOMAIN}" for local_part, _name, _role, _group in PEOPLE]
+    members = sorted(
+        team.members.select_related("user", "stakeholder_group"),
+        key=lambda member: (
+            people.index(member.user.email) if member.user.email in people else len(people),
+            len(member.user.email),
+            member.user.email,
+        ),
+    )
     by_group: dict[str, list[TeamMember]] = {}
-    for local_part, _name, _role, group in PEOPLE:
-        member = members.get(f"{local_part}@{DOMAIN}")
-        if member is not None and member.stakeholder_group.name == group:
-            by_group.setdefault(group, []).append(member)
+    for member in members:
+        by_group.setdefault(member.stakeholder_group.name, []).append(member)
     return by_group
 
 
@@ -505,8 +557,8 @@ def _past_round(
     facilitator: User,
 ) -> None:
     """A closed round as it happened: the families rated on paper at the
-    closing meeting, everyone else online (the team's members and other
-    invitees; a group mixing the two would stay hidden, SPEC §5.1 rule 3);
+    closing meeting, everyone else online (the team's members; a group
+    mixing the two would stay hidden, SPEC §5.1 rule 3);
     then the team agreed on each key action and planned its next steps. Dates are the round's own, not today."""
     if team.rounds.filter(name=spec.name).exists():
         return
@@ -530,12 +582,10 @@ def _past_round(
             drawn = answers.draw(spec.standings, group)
             if group in PAPER_GROUPS:
                 on_paper.append((groups[group], drawn))
-            elif index < len(group_members):
+            else:
+                # _respondents_join put as many members in each group as its largest round had.
                 member = group_members[index]
                 online.append((Invitee(user=member.user, stakeholder_group=member.stakeholder_group), drawn))
-            else:
-                user = _person(f"{slugify(group)}-{index + 1}@{DOMAIN}", f"{group} respondent {index + 1}")
-                online.append((Invitee(user=user, stakeholder_group=groups[group]), drawn))
 
     # Invited while a draft, so that the invitations go out when it opens.
     invitations = invitations_create(
