@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 DISCUSS_BELOW_AGREEMENT = 0.5
-DISCUSS_FROM_SPAN = 3  # ratings over three or more levels
+# A key action is also discussed when at least this share of its ratings lie
+# this many levels or more from the median: one outlier in a large group does
+# not flag it (the earlier rule, a span of three levels, flagged nearly all).
+DISCUSS_FAR_LEVELS = 2
+DISCUSS_FAR_SHARE = Fraction(1, 5)
 
 
 @dataclass(frozen=True)
@@ -66,25 +71,34 @@ def agreement_of(counts: Sequence[int]) -> float | None:
     return min(1.0, max(0.0, 1 - sample_variance / uniform_variance))
 
 
-def span_of(counts: Sequence[int]) -> int:
-    """How many levels the ratings stretch over, lowest to highest inclusive."""
-    used = [level for level, count in enumerate(counts, start=1) if count]
-    return used[-1] - used[0] + 1 if used else 0
+def far_from_median(counts: Sequence[int], median: float) -> int:
+    """How many ratings lie DISCUSS_FAR_LEVELS or more from the median (which
+    may fall between two levels: 1.5 levels away is not two)."""
+    return sum(count for level, count in enumerate(counts, start=1) if abs(level - median) >= DISCUSS_FAR_LEVELS)
+
+
+def discuss_of(counts: Sequence[int], *, median: float | None, agreement: float | None) -> bool:
+    """SPEC §5: agreement below 0.5, or at least a fifth of the ratings two or
+    more levels from the median. Compared as fractions, so exactly a fifth counts."""
+    if agreement is not None and agreement < DISCUSS_BELOW_AGREEMENT:
+        return True
+    n = sum(counts)
+    return median is not None and n > 0 and far_from_median(counts, median) >= DISCUSS_FAR_SHARE * n
 
 
 def stats_from_counts(counts: Sequence[int], not_sure: int = 0) -> Stats:
     n = sum(counts)
     agreement = agreement_of(counts)
-    discuss = (agreement is not None and agreement < DISCUSS_BELOW_AGREEMENT) or span_of(counts) >= DISCUSS_FROM_SPAN
+    median = median_of(counts)
     return Stats(
         n=n,
         not_sure=not_sure,
         counts=tuple(counts),
         percent=tuple(count / n for count in counts) if n else tuple(0.0 for _ in counts),
-        median=median_of(counts),
+        median=median,
         mean=mean_of(counts),
         agreement=agreement,
-        discuss=discuss,
+        discuss=discuss_of(counts, median=median, agreement=agreement),
     )
 
 

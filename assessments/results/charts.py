@@ -26,10 +26,15 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-BAR_HEIGHT = 24
-LABEL_ROW_HEIGHT = 16
-# Narrower segments get no percentage below them: it would overlap its neighbours.
-MIN_LABELLED_WIDTH = 26
+BAR_TOP = 18  # room above the bar for the median's mark
+BAR_HEIGHT = 32
+LABEL_ROW_HEIGHT = 17
+LABEL_ROWS = 2  # neighbouring segments' labels alternate between two rows, so that they do not overlap
+# A segment narrower than this share of the bar gets no label under it (the table beside has its count).
+MIN_LABELLED_SHARE = 0.04
+# Labels near an end of the bar are aligned to that end rather than centred, so that they stay inside.
+END_ALIGNED_SHARE = 0.12
+MEDIAN_COLOUR = "#000000"
 OUTLINE = "#212529"
 LABEL_COLOUR = "#212529"
 EMPTY_FILL = "#f8f9fa"
@@ -117,6 +122,23 @@ def distribution_text(counts: Sequence[int], level_names: Sequence[str], *, not_
     return "; ".join(parts)
 
 
+def _percent(value: float) -> str:
+    return f"{svg_number(value)}%"
+
+
+def _segment_label(x: float, segment: float, text: str, *, row: int) -> str:
+    """A segment's "name: count" under the bar, in percentages of its width."""
+    middle = x + segment / 2
+    if middle < 100 * END_ALIGNED_SHARE:
+        anchor, at = "start", x
+    elif middle > 100 * (1 - END_ALIGNED_SHARE):
+        anchor, at = "end", x + segment
+    else:
+        anchor, at = "middle", middle
+    y = BAR_TOP + BAR_HEIGHT + LABEL_ROW_HEIGHT * (row + 1) - 3
+    return f'<text x="{_percent(at)}" y="{y}" text-anchor="{anchor}" fill="{LABEL_COLOUR}">{escape(text)}</text>'
+
+
 def stacked_bar_svg(
     counts: Sequence[int],
     level_names: Sequence[str],
@@ -124,54 +146,66 @@ def stacked_bar_svg(
     title: str,
     chart_id: str,
     not_sure: int = 0,
-    width: int = 300,
 ) -> SafeString:
-    """One horizontal bar split by level, each segment as wide as its share of
-    the ratings, with the percentages under the segments wide enough to hold
-    them. `counts[i]` is the number of ratings at level i + 1 and
-    `level_names[i]` its name; `chart_id` must be unique on the page (it
-    prefixes the ids of the title and of the patterns). With no ratings the bar
-    is empty and says so."""
+    """One horizontal bar as wide as its container, split by level, each
+    segment as wide as its share of the ratings and named with its count
+    under it (neighbours on alternate rows); the median is marked where it
+    always falls, half-way along the bar (the middle rating). Drawn in
+    percentages of the width, so the type keeps its size at every width.
+    `counts[i]` is the number of ratings at level i + 1 and `level_names[i]`
+    its name; `chart_id` must be unique on the page (it prefixes the ids of
+    the title and of the patterns). With no ratings the bar is empty and
+    says so."""
     check_chart_id(chart_id)
     if len(counts) != len(level_names):
         raise ValueError("counts and level_names differ in length")
-    height = BAR_HEIGHT + LABEL_ROW_HEIGHT
+    height = BAR_TOP + BAR_HEIGHT + LABEL_ROW_HEIGHT * LABEL_ROWS + 4
     n = sum(counts)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="results-chart img-fluid" focusable="false" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="{escape(FONT)}" font-size="11">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="results-chart" focusable="false" '
+        f'width="100%" height="{height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'font-family="{escape(FONT)}" font-size="12">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(distribution_text(counts, level_names, not_sure=not_sure))}</desc>',
     ]
+    outline = (
+        f'<rect x="0.5" y="{BAR_TOP + 0.5}" width="99.8%" height="{BAR_HEIGHT - 1}" fill="{{fill}}" '
+        f'stroke="{OUTLINE}"{{dash}}/>'
+    )
     if n == 0:
         parts += [
-            f'<rect x="0.5" y="0.5" width="{width - 1}" height="{BAR_HEIGHT - 1}" fill="{EMPTY_FILL}" '
-            f'stroke="{OUTLINE}" stroke-dasharray="4 3"/>',
-            f'<text x="{svg_number(width / 2)}" y="{BAR_HEIGHT / 2 + 4:g}" text-anchor="middle" fill="{LABEL_COLOUR}">'
+            outline.format(fill=EMPTY_FILL, dash=' stroke-dasharray="4 3"'),
+            f'<text x="50%" y="{BAR_TOP + BAR_HEIGHT / 2 + 4:g}" text-anchor="middle" fill="{LABEL_COLOUR}">'
             f"{escape(_('No ratings yet'))}</text>",
         ]
     else:
         parts.append("<defs>" + "".join(_pattern(chart_id, p) for p in range(1, len(counts) + 1)) + "</defs>")
-        edges = segment_edges(counts, width)
+        edges = segment_edges(counts, 100)
+        labelled = 0
         for position, (name, count) in enumerate(zip(level_names, counts, strict=True), start=1):
             x, segment = edges[position - 1], edges[position] - edges[position - 1]
             if not count:
                 continue
             percent = round(100 * count / n)
             parts.append(
-                f'<rect class="segment" x="{svg_number(x)}" y="0" width="{svg_number(segment)}" height="{BAR_HEIGHT}" '
-                f'fill="url(#{chart_id}-level-{position})" stroke="#ffffff" stroke-width="1">'
+                f'<rect class="segment" x="{_percent(x)}" y="{BAR_TOP}" width="{_percent(segment)}" '
+                f'height="{BAR_HEIGHT}" fill="url(#{chart_id}-level-{position})" stroke="#ffffff" stroke-width="1">'
                 f"<title>{escape(name)}: {count} ({percent}%)</title></rect>"
             )
-            if segment >= MIN_LABELLED_WIDTH:
-                parts.append(
-                    f'<text x="{svg_number(x + segment / 2)}" y="{BAR_HEIGHT + LABEL_ROW_HEIGHT - 4}" '
-                    f'text-anchor="middle" fill="{LABEL_COLOUR}">{percent}%</text>'
-                )
-        parts.append(
-            f'<rect x="0.5" y="0.5" width="{width - 1}" height="{BAR_HEIGHT - 1}" fill="none" stroke="{OUTLINE}"/>'
-        )
+            if count / n >= MIN_LABELLED_SHARE:
+                label = _("%(level)s: %(count)d") % {"level": name, "count": count}
+                parts.append(_segment_label(x, segment, label, row=labelled % LABEL_ROWS))
+                labelled += 1
+        parts += [
+            outline.format(fill="none", dash=""),
+            # The median's mark: a white line under a black one, seen on every pattern.
+            f'<line class="median-mark" x1="50%" x2="50%" y1="{BAR_TOP - 4}" y2="{BAR_TOP + BAR_HEIGHT + 2}" '
+            f'stroke="#ffffff" stroke-width="5"/>',
+            f'<line x1="50%" x2="50%" y1="{BAR_TOP - 4}" y2="{BAR_TOP + BAR_HEIGHT + 2}" '
+            f'stroke="{MEDIAN_COLOUR}" stroke-width="2"/>',
+            f'<text x="50%" y="{BAR_TOP - 6}" text-anchor="middle" font-weight="bold" fill="{LABEL_COLOUR}">'
+            f"{escape(_('median'))}</text>",
+        ]
     parts.append("</svg>")
     # Safe: every text interpolated above is escaped; the rest is numbers and constants.
     return mark_safe("".join(parts))  # noqa: S308

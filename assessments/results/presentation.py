@@ -5,6 +5,7 @@ the words never differ between them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.safestring import SafeString
@@ -19,9 +20,7 @@ from .computation import GroupResult, KeyActionResult, RoundResults
 from .disclosure import Withheld
 
 HIGH_AGREEMENT = 0.7
-
-
-CHART_WIDTH = 420  # scales down with the screen (img-fluid)
+SUMMARY_SIZE = 3  # key actions named under "where you agree" and under "where you differ most"
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,58 @@ def key_action_display(result: KeyActionResult, *, threshold: int) -> KeyActionD
             title=_("Ratings of “%(title)s”") % {"title": result.key_action.title},
             chart_id=f"chart-ka-{result.key_action.pk}",
             not_sure=stats.not_sure,
-            width=CHART_WIDTH,
         ),
         groups=[group_row(group, result.levels, threshold=threshold) for group in result.groups],
     )
+
+
+def disagreement_key(result: KeyActionResult) -> tuple[bool, bool, float]:
+    """Most disagreement first: key actions to discuss, then by agreement from
+    the lowest; those with too few ratings to tell agreement come last."""
+    stats = result.stats
+    if stats is None or stats.agreement is None:
+        return (True, True, 0.0)
+    return (not stats.discuss, False, stats.agreement)
+
+
+def by_disagreement(results: Sequence[KeyActionResult]) -> list[KeyActionResult]:
+    return sorted(results, key=disagreement_key)  # stable: ties keep the rubric's order
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    result: KeyActionResult
+    agreement_text: str
+
+
+@dataclass(frozen=True)
+class AgreementSummary:
+    agree: list[SummaryItem]  # highest agreement first, none of them to discuss
+    differ: list[SummaryItem]  # the key actions to discuss, lowest agreement first
+
+
+def agreement_summary(results: RoundResults, *, size: int = SUMMARY_SIZE) -> AgreementSummary | None:
+    """Where the team agrees and where it differs most, across the round's
+    rubrics, by agreement. None when the round shows no figures: the summary
+    tells no more than the figures shown below it (SPEC §5.1)."""
+    if results.withheld is not None:
+        return None
+    rated = [
+        result
+        for rubric in results.rubrics
+        for result in rubric.key_actions
+        if result.stats is not None and result.stats.agreement is not None
+    ]
+    if not rated:
+        return None
+
+    def item(result: KeyActionResult) -> SummaryItem:
+        assert result.stats is not None
+        return SummaryItem(result=result, agreement_text=agreement_text(result.stats.agreement))
+
+    calm = sorted(
+        (result for result in rated if result.stats is not None and not result.stats.discuss),
+        key=lambda result: -(result.stats.agreement or 0.0) if result.stats else 0.0,
+    )
+    differ = [result for result in by_disagreement(rated) if result.stats is not None and result.stats.discuss]
+    return AgreementSummary(agree=[item(r) for r in calm[:size]], differ=[item(r) for r in differ[:size]])

@@ -29,10 +29,11 @@ from . import services
 from .charts import level_swatch_svg
 from .computation import RESULTS_CACHE_SECONDS, round_results
 from .exchange import results_as_json
-from .presentation import key_action_display, release_notes
+from .presentation import agreement_summary, by_disagreement, key_action_display, release_notes
 from .selectors import key_action_evidence, round_evidence_counts
 
 COMMENTS_PER_PAGE = 50
+BY_DISAGREEMENT = "disagreement"  # ?order=disagreement; any other order is the rubric's
 
 
 @require_GET
@@ -52,15 +53,19 @@ def results_page(
     consensus history and the steps left open from earlier rounds;
     facilitators alone the consensus forms and how many comments each key
     action has, the comments being on a page of their own. `bound_form` is a
-    refused consensus form (key action id, form), shown with its errors."""
+    refused consensus form (key action id, form), shown with its errors.
+    `?order=disagreement` lists each rubric's key actions by disagreement,
+    most first, rather than in the rubric's order."""
     round_ = access.round
+    order = BY_DISAGREEMENT if request.GET.get("order") == BY_DISAGREEMENT else ""
     data = round_results(round=round_, language=languages.current())
     history = consensus_history(round=round_) if "results.read" in access.capabilities else {}
     evidence = round_evidence_counts(results=data) if "results.comments" in access.capabilities else None
     rubrics = []
     for rubric_result in data.rubrics:
         items = []
-        for result in rubric_result.key_actions:
+        key_actions = rubric_result.key_actions
+        for result in by_disagreement(key_actions) if order else key_actions:
             pk = result.key_action.pk
             form = bound_form[1] if bound_form and bound_form[0] == pk else None
             items.append(
@@ -85,6 +90,8 @@ def results_page(
         "rubrics": rubrics,
         "evidence_shown": evidence is not None,
         "notes": release_notes(data),
+        "summary": agreement_summary(data),
+        "order": order,
         # Closed rounds' charts and tables are kept as HTML beside their figures; open rounds' never are.
         "figures_cache_seconds": RESULTS_CACHE_SECONDS if data.fingerprint else 0,
         "previous_steps": open_steps_from_previous_rounds(round=round_)

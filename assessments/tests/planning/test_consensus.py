@@ -45,7 +45,8 @@ def test_each_record_is_appended_and_the_latest_is_current(client, facilitator, 
     assert round_results(round=closed).rubrics[0].key_actions[0].consensus.position == 3
     html = client.get(url("results", closed)).content.decode()
     assert_page_rules(html)
-    history = text_of(html[html.index(f'id="consensus-{ka.pk}"') :].split("</details>")[0])
+    block = html[html.index(f'id="consensus-{ka.pk}"') :]
+    history = text_of(block[block.index('<details class="mt-2">') :].split("</details>")[0])
     assert "History (2 records)" in history
     assert history.index("After the discussion") < history.index("We mostly share information")
     assert facilitator.name in history

@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessments.results.aggregation import agreement_of, median_of, stats_from_counts, suppressed_groups
+from assessments.results.aggregation import (
+    agreement_of,
+    far_from_median,
+    median_of,
+    stats_from_counts,
+    suppressed_groups,
+)
 
 
 def test_no_ratings():
@@ -70,14 +76,56 @@ def test_not_sure_is_excluded_from_every_figure():
     )
 
 
-def test_a_three_level_span_sets_discuss_even_with_high_agreement():
-    counts = [1, 18, 1, 0]  # levels 1..3 used; agreement is high
-    stats = stats_from_counts(counts)
-    assert stats.agreement > 0.5
+# Discuss (SPEC §5): agreement below 0.5, or at least a fifth of the ratings
+# two or more levels from the median.
+
+
+def test_one_outlier_in_thirteen_ratings_is_not_flagged():
+    # 12 at level 3, one at level 1: the outlier is 2 levels from the median 3, but 1 of 13 < a fifth;
+    # mean 37/13, s² = (1·(24/13)² + 12·(2/13)²)/12 = 4/13, r_wg = 1 − (4/13)/1.25 = 0.754.
+    stats = stats_from_counts([1, 0, 12, 0])
+    assert (stats.median, round(stats.agreement, 3)) == (3.0, 0.754)
+    assert stats.discuss is False  # the earlier rule (a span of three levels) flagged it
+
+
+def test_exactly_a_fifth_far_from_the_median_is_flagged_whatever_the_agreement():
+    # Six levels: 2 of 10 at level 3, 8 at level 5 (the median): 2 levels away is far, and 2/10 is a fifth;
+    # mean 4.6, s² = (2·1.6² + 8·0.4²)/9 = 6.4/9, σ²_EU = 35/12, r_wg = 0.756: agreement alone would not flag it.
+    stats = stats_from_counts([0, 0, 2, 0, 8, 0])
+    assert (stats.median, round(stats.agreement, 3)) == (5.0, 0.756)
     assert stats.discuss is True
 
 
-def test_a_two_level_span_with_good_agreement_needs_no_discussion():
+def test_just_under_a_fifth_far_from_the_median_is_not_flagged():
+    stats = stats_from_counts([0, 0, 2, 0, 9, 0])  # 2 of 11 < 11/5; r_wg = 0.776
+    assert (stats.median, round(stats.agreement, 3)) == (5.0, 0.776)
+    assert stats.discuss is False
+
+
+def test_more_than_a_fifth_far_from_the_median_is_flagged():
+    stats = stats_from_counts([0, 0, 3, 0, 8, 0])  # 3 of 11 > 11/5
+    assert stats.median == 5.0 and stats.agreement >= 0.5
+    assert stats.discuss is True
+
+
+def test_agreement_below_one_half_is_flagged_with_nobody_far_from_the_median():
+    # 5 at level 1, 5 at level 3 (median 2): each is 1 level from it, nobody far; s² = 10/9, r_wg = 0.111.
+    stats = stats_from_counts([5, 0, 5, 0])
+    assert stats.median == 2.0
+    assert round(stats.agreement, 3) == 0.111
+    assert stats.discuss is True
+
+
+def test_a_median_between_two_levels_is_one_and_a_half_from_their_neighbours():
+    # Ten ratings over six levels, median 3.5: levels 2 and 5 are 1.5 away (not two), level 6 is 2.5 away.
+    near = stats_from_counts([0, 2, 3, 3, 2, 0])
+    assert near.median == 3.5 and near.agreement >= 0.5
+    assert far_from_median(near.counts, 3.5) == 0
+    assert near.discuss is False
+    assert far_from_median([0, 2, 3, 3, 0, 2], 3.5) == 2
+
+
+def test_two_neighbouring_levels_with_good_agreement_need_no_discussion():
     stats = stats_from_counts([0, 5, 5, 0])
     assert stats.agreement == pytest.approx(1 - (5 * 0.25 * 2 / 9) / 1.25)
     assert stats.discuss is False

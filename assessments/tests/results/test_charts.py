@@ -39,14 +39,20 @@ def test_an_image_with_a_title_and_the_counts_as_its_text_alternative():
     )
 
 
-def test_segments_fill_the_bar_exactly_each_as_wide_as_its_share():
-    svg = parse(chart([1, 1, 1, 0], width=300))
+def percent(value):
+    assert value.endswith("%")
+    return float(value[:-1])
+
+
+def test_the_bar_is_as_wide_as_its_container_each_segment_as_wide_as_its_share():
+    svg = parse(chart([1, 1, 1, 0]))
+    assert svg.get("width") == "100%" and svg.get("viewBox") is None  # the type keeps its size at every width
     segments = [rect for rect in svg.iter(f"{SVG}rect") if rect.get("class") == "segment"]
-    widths = [float(rect.get("width")) for rect in segments]
+    widths = [percent(rect.get("width")) for rect in segments]
     assert len(segments) == 3  # nothing drawn for an empty level
-    assert sum(widths) == pytest.approx(300)
-    assert widths == pytest.approx([100, 100, 100], abs=0.01)
-    assert [float(rect.get("x")) for rect in segments] == pytest.approx([0, 100, 200], abs=0.01)
+    assert sum(widths) == pytest.approx(100)
+    assert widths == pytest.approx([100 / 3] * 3, abs=0.02)
+    assert [percent(rect.get("x")) for rect in segments] == pytest.approx([0, 33.33, 66.67], abs=0.01)
 
 
 @pytest.mark.parametrize("counts", [[3, 10, 12, 4], [1, 0, 0, 0], [7, 7, 7, 1], [1, 2]])
@@ -86,9 +92,39 @@ def test_text_is_escaped():
     assert "<b>A</b>: 1 of 1 (100%)" in svg.find(f"{SVG}desc").text
 
 
-def test_narrow_segments_get_no_percentage_label():
-    svg = parse(chart([1, 99, 0, 0], width=300))
-    assert [t.text for t in svg.iter(f"{SVG}text")] == ["99%"]
+def labels(svg):
+    return [
+        (t.text, t.get("x"), t.get("y"), t.get("text-anchor")) for t in svg.iter(f"{SVG}text") if t.text != "median"
+    ]
+
+
+def test_each_segment_is_named_with_its_count_on_alternate_rows():
+    svg = parse(chart([3, 10, 12, 4]))
+    # shares 10%, 34%, 41%, 14%: the first and last labels align with the bar's ends, the others centre
+    assert labels(svg) == [
+        ("Informing: 3", "0%", "64", "start"),
+        ("Networking: 10", "27.58%", "81", "middle"),
+        ("Collaborating: 12", "65.52%", "64", "middle"),
+        ("Transforming: 4", "100%", "81", "end"),
+    ]
+
+
+def test_narrow_segments_get_no_label():
+    svg = parse(chart([1, 99, 0, 0]))
+    assert [label[0] for label in labels(svg)] == ["Networking: 99"]
+
+
+@pytest.mark.parametrize("counts", [[3, 10, 12, 4], [1, 3, 3, 1], [0, 0, 5, 0]])
+def test_the_median_is_marked_half_way_along_the_bar_where_the_middle_rating_lies(counts):
+    svg = parse(chart(counts))
+    marks = list(svg.iter(f"{SVG}line"))
+    assert marks and all(line.get("x1") == line.get("x2") == "50%" for line in marks)
+    assert [t.text for t in svg.iter(f"{SVG}text")].count("median") == 1
+
+
+def test_no_ratings_mark_no_median():
+    svg = parse(chart([0, 0, 0, 0]))
+    assert not list(svg.iter(f"{SVG}line"))
 
 
 @pytest.mark.parametrize("bad", ["1abc", "a b", 'x"y', ""])
