@@ -78,8 +78,10 @@ def test_seed_demo_twice_changes_nothing(settings):
     for email in ("facilitator@demo.convening.test", "lead@demo.convening.test", "admin@demo.convening.test"):
         assert email in output
     assert seed_demo.PASSWORD in output
-    # The logins close the output, and no e-mail went out to bury them.
-    assert output.rstrip().splitlines()[-1].lstrip().startswith(seed_demo.ADMIN_EMAIL)
+    # The logins and a stakeholder's personal link close the output, and no e-mail went out to bury them.
+    last = output.rstrip().splitlines()
+    assert last[-3].lstrip().startswith(seed_demo.ADMIN_EMAIL)
+    assert last[-1].lstrip().startswith("http://127.0.0.1:8000/r/")
     assert mail.outbox == []
     assert SentMessage.objects.exists()
 
@@ -91,7 +93,15 @@ def test_seed_demo_content(settings):
     team = demo.teams.get(name="SSIP Stakeholder Team")
     facilitator = User.objects.get(email="facilitator@demo.convening.test")
 
-    assert team.members.count() == 6
+    # Everyone who rated online is on the team; families rated on paper.
+    assert team.members.count() == 18
+    assert set(team.members.values_list("stakeholder_group__name", flat=True)) == {
+        "Family",
+        "Educator",
+        "Administrator",
+        "Provider",
+        "Advocate",
+    }
     assert team.members.values("stakeholder_group").distinct().count() >= 4
     assert facilitator.check_password(seed_demo.PASSWORD)
     assert set(facilitator.memberships.values_list("organization__name", "role")) == {
@@ -162,7 +172,9 @@ def test_the_open_round_invites_the_demo_stakeholders(settings):
 
     assert round_.status == RoundStatus.OPEN
     assert round_.closes_at > timezone.now()
-    assert set(round_.invitations.values_list("user__email", flat=True)) == STAKEHOLDERS
+    invited = set(round_.invitations.values_list("user__email", flat=True))
+    assert invited == set(_demo_team().members.values_list("user__email", flat=True))
+    assert STAKEHOLDERS <= invited
     maria = User.objects.get(email="family1@demo.convening.test")
     assert list(open_participations(user=maria)) == [round_.invitations.get(user=maria)]
     assert not Response.objects.filter(invitation__user=maria, invitation__round=round_).exists()
@@ -192,3 +204,32 @@ def test_seed_demo_runs_without_debug_when_forced(settings):
     settings.DEBUG = False
     _run(force=True)
     assert Organization.objects.filter(name="Demo State Agency").exists()
+
+
+def test_the_demo_prints_the_address_it_serves_and_a_working_personal_link(settings, client):
+    settings.DEBUG = True
+    settings.SITE_URL = "http://127.0.0.1:8101"
+    output = _run()
+
+    assert "Open http://127.0.0.1:8101/ and log in as:" in output
+    assert "8000" not in output
+    link = output.rstrip().splitlines()[-1].strip()
+    assert link.startswith("http://127.0.0.1:8101/r/")
+    response = client.get(link.removeprefix("http://127.0.0.1:8101"))
+    assert response.status_code == 302
+    assert "family1@demo.convening.test" in output and "has not begun rating Winter 2027" in output
+
+
+def test_every_online_respondent_of_a_closed_round_is_a_member_of_its_team(settings):
+    """Members and respondents add up: a team with closed rounds has members, and each online response is a
+    member's; the rest are paper forms."""
+    settings.DEBUG = True
+    _run()
+
+    for round_ in Round.objects.filter(organization__name=seed_demo.ORGANIZATION, status=RoundStatus.CLOSED):
+        members = set(round_.team.members.values_list("user_id", flat=True))
+        assert members, round_.team.name
+        online = Response.objects.filter(round=round_, invitation__user__isnull=False)
+        assert set(online.values_list("invitation__user_id", flat=True)) <= members
+        on_paper = Response.objects.filter(round=round_, entered_by_proxy=True).count()
+        assert online.count() + on_paper == Response.objects.filter(round=round_).count()

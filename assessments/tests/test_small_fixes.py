@@ -77,7 +77,7 @@ def test_the_rating_page_writes_times_with_their_zone_and_one_full_stop(client, 
     assert "until the round closes: Jan. 15, 2027, 3 p.m. CST" in client.get(url).content.decode()
 
     answer_all(invitation)
-    submitted = timezone.make_aware(datetime(2027, 1, 10, 14, 30), UTC)  # 8:30 a.m. in Chicago
+    submitted = datetime(2027, 1, 10, 14, 30, tzinfo=UTC)  # 8:30 a.m. in Chicago
     response_submit(invitation=invitation, now=submitted)
     page = client.get(url).content.decode()
     assert "You submitted your ratings on Jan. 10, 2027, 8:30 a.m. CST." in page
