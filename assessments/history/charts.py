@@ -1,6 +1,7 @@
 """Server-rendered SVG of a key action over time (the team's history page):
 rounds along, levels up; the median as dots joined by a line, the consensus
-as hollow diamonds, so the two differ by shape and never by colour alone.
+as hollow diamonds, so the two differ by shape and never by colour alone;
+where both are the same level, the diamond is drawn larger, around the dot.
 
 Same rules as `results.charts`: pure, every interpolated text escaped, presentation
 attributes only (no CSS, no `style=`), an image with a title and a text
@@ -30,6 +31,10 @@ MEDIAN_COLOUR = "#08519c"
 GRID_COLOUR = "#ced4da"
 DOT_RADIUS = 5
 DIAMOND_RADIUS = 7
+# Where median and consensus are the same level, the diamond is drawn around the dot: its sides
+# (radius/√2 from the centre) then clear the dot and its white halo, so both marks stay visible.
+DIAMOND_AROUND_RADIUS = 12
+HALO_COLOUR = "#ffffff"
 
 
 def levelsvg_number(value: float) -> str:
@@ -131,21 +136,24 @@ def history_chart_svg(history: KeyActionHistory, *, title: str, chart_id: str, w
         text = escape(_point_text(point))
         if point.median is not None:
             parts.append(
-                f'<circle cx="{svg_number(x_of(index))}" cy="{svg_number(y_of(point.median))}" r="{DOT_RADIUS}" '
-                f'fill="{MEDIAN_COLOUR}"><title>{text}</title></circle>'
+                f'<circle class="median-mark" cx="{svg_number(x_of(index))}" cy="{svg_number(y_of(point.median))}" '
+                f'r="{DOT_RADIUS}" fill="{MEDIAN_COLOUR}"><title>{text}</title></circle>'
             )
         if point.consensus is not None:
-            parts.append(
-                f'<path d="{_diamond(x_of(index), y_of(point.consensus))}" fill="none" stroke="{OUTLINE}" '
-                f'stroke-width="2"><title>{text}</title></path>'
-            )
+            radius = DIAMOND_AROUND_RADIUS if point.median == point.consensus else DIAMOND_RADIUS
+            diamond = _diamond(x_of(index), y_of(point.consensus), radius)
+            parts += [
+                f'<path d="{diamond}" fill="none" stroke="{HALO_COLOUR}" stroke-width="5"/>',
+                f'<path class="consensus-mark" d="{diamond}" fill="none" stroke="{OUTLINE}" stroke-width="2">'
+                f"<title>{text}</title></path>",
+            ]
     parts.append("</svg>")
     # Safe: every text interpolated above is escaped; the rest is numbers and constants.
     return mark_safe("".join(parts))  # noqa: S308
 
 
-def _diamond(x: float, y: float) -> str:
-    corners = ((x, y - DIAMOND_RADIUS), (x + DIAMOND_RADIUS, y), (x, y + DIAMOND_RADIUS), (x - DIAMOND_RADIUS, y))
+def _diamond(x: float, y: float, radius: float = DIAMOND_RADIUS) -> str:
+    corners = ((x, y - radius), (x + radius, y), (x, y + radius), (x - radius, y))
     return "M" + "L".join(f"{svg_number(cx)} {svg_number(cy)}" for cx, cy in corners) + "Z"
 
 

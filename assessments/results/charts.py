@@ -32,8 +32,6 @@ LABEL_ROW_HEIGHT = 17
 LABEL_ROWS = 2  # neighbouring segments' labels alternate between two rows, so that they do not overlap
 # A segment narrower than this share of the bar gets no label under it (the table beside has its count).
 MIN_LABELLED_SHARE = 0.04
-# Labels near an end of the bar are aligned to that end rather than centred, so that they stay inside.
-END_ALIGNED_SHARE = 0.12
 MEDIAN_COLOUR = "#000000"
 OUTLINE = "#212529"
 LABEL_COLOUR = "#212529"
@@ -127,14 +125,14 @@ def _percent(value: float) -> str:
 
 
 def _segment_label(x: float, segment: float, text: str, *, row: int) -> str:
-    """A segment's "name: count" under the bar, in percentages of its width."""
-    middle = x + segment / 2
-    if middle < 100 * END_ALIGNED_SHARE:
+    """A segment's "name: count" under the bar, in percentages of its width:
+    starting where the segment starts in the bar's first half, ending where
+    it ends in the second, so that no label runs past the bar's ends at any
+    width (their lengths in pixels are the browser's to know)."""
+    if x + segment / 2 < 50:
         anchor, at = "start", x
-    elif middle > 100 * (1 - END_ALIGNED_SHARE):
-        anchor, at = "end", x + segment
     else:
-        anchor, at = "middle", middle
+        anchor, at = "end", x + segment
     y = BAR_TOP + BAR_HEIGHT + LABEL_ROW_HEIGHT * (row + 1) - 3
     return f'<text x="{_percent(at)}" y="{y}" text-anchor="{anchor}" fill="{LABEL_COLOUR}">{escape(text)}</text>'
 

@@ -2,6 +2,8 @@
 the strict CSP, a 320 px wide screen, the consensus form posting inline, and
 the link from a key action to its comments."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -71,3 +73,55 @@ def test_results_and_plan_fit_a_320px_screen(page, live_server, facilitator, clo
         page.goto(live_server.url + url(name, closed))
         assert fits_the_width(page), name
         assert_accessible(page, context=f"{name} page at 320 px")
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def varied(lbc_rubrics, org):
+    """Key action 1 spread a little (Family), key action 3 a lot (Educator), the others all at level 2."""
+    round_ = cae_round(org)
+    add_respondents(round_, "Family", spread([1, 3, 3, 1]))
+    add_respondents(round_, "Educator", spread([3, 2, 2, 5]), key_action_position=3)
+    add_respondents(round_, "Advocate", [2, 3])
+    return round_
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_results_page_reads_at_a_glance(page, live_server, facilitator, varied, width):
+    """Issue 17: the summary, the full-width bars, the disagreement order and
+    the folded consensus forms, at a desktop's and a phone's width. The
+    screenshots are kept in docs/screenshots/ (the "before" ones beside them)."""
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, live_server, facilitator.email, PASSWORD)
+    page.goto(live_server.url + url("results", varied))
+    expect(page.get_by_role("heading", name="At a glance")).to_be_visible()
+    expect(page.get_by_role("heading", name="Download")).to_be_visible()
+    assert fits_the_width(page), "results page"
+    assert_accessible(page, context=f"results page at {width} px")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"results-{width}.png"), full_page=True)
+
+    headings = page.locator("section.card h3")
+    in_rubric_order = headings.all_inner_texts()
+    page.get_by_role("link", name="most disagreement first").click()
+    expect(page.get_by_role("link", name="most disagreement first")).to_have_attribute("aria-current", "page")
+    by_disagreement = headings.all_inner_texts()
+    assert sorted(by_disagreement) == sorted(in_rubric_order)
+    assert by_disagreement[0] == in_rubric_order[2]  # key action 3, the most spread out, comes first
+    assert fits_the_width(page), "results page by disagreement"
+
+    # Every key action is still without a consensus: its form is open; once recorded, folded behind a button.
+    first = key_action(varied)
+    block = page.locator(f"#consensus-{first.pk}")
+    expect(block.get_by_label("Rationale")).to_be_visible()
+    block.get_by_label("2. Networking").check()
+    block.get_by_role("button", name="Record consensus").click()
+    expect(block.get_by_role("status")).to_have_text("The consensus is recorded.")
+    expect(block.get_by_label("Rationale")).to_be_hidden()
+    block.locator("summary").first.click()
+    expect(block.get_by_label("Rationale")).to_be_visible()
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(300)  # the button's hover colours fade out (a transition axe would catch half-way)
+    assert_accessible(page, context=f"results page at {width} px, a consensus form opened")

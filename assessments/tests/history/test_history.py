@@ -1,4 +1,5 @@
 import re
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -6,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.history.charts import history_chart_svg
+from assessments.history.charts import DIAMOND_RADIUS, DOT_RADIUS, history_chart_svg
 from assessments.history.selectors import team_history
 from assessments.tests.factories import RoundFactory
 from assessments.tests.history_data import BSD, CAE, agree, closed_round, lbc, respond
@@ -152,6 +153,43 @@ def test_the_chart_uses_two_shapes_and_says_every_figure(team):
     assert "style=" not in svg
     with pytest.raises(ValueError):
         history_chart_svg(cae.key_actions[0], title="x", chart_id='"><script>')
+
+
+def _marks(svg):
+    root = ET.fromstring(str(svg))  # noqa: S314 — our own markup
+    ns = "{http://www.w3.org/2000/svg}"
+    dots = [el for el in root.iter(f"{ns}circle") if el.get("class") == "median-mark"]
+    diamonds = [el for el in root.iter(f"{ns}path") if el.get("class") == "consensus-mark"]
+    return dots, diamonds
+
+
+def _diamond_corners(path):
+    return [tuple(float(v) for v in corner.split()) for corner in path.get("d")[1:-1].split("L")]
+
+
+def test_a_consensus_at_the_median_is_drawn_around_the_dot_so_both_stay_visible(team):
+    same = closed_round(team, closed_at=JAN, name="A")
+    respond(same, "Family", [{1: 3}, {1: 3}], times=5)  # median 3
+    agree(same, 1, 3)  # consensus 3
+    apart = closed_round(team, closed_at=JAN + timedelta(days=1), name="B")
+    respond(apart, "Family", [{1: 2}, {1: 2}], times=5)  # median 2
+    agree(apart, 1, 3)
+    cae = next(r for r in team_history(team=team).rubrics if r.slug == CAE)
+
+    dots, diamonds = _marks(history_chart_svg(cae.key_actions[0], title="t", chart_id="c-1"))
+
+    assert len(dots) == 2 and len(diamonds) == 2
+    for dot, diamond in zip(dots, diamonds, strict=True):
+        centre = (float(dot.get("cx")), float(dot.get("cy")))
+        corners = _diamond_corners(diamond)
+        x_mid, y_mid = sum(c[0] for c in corners) / 4, sum(c[1] for c in corners) / 4
+        radius = max(abs(c[0] - x_mid) for c in corners)
+        if (x_mid, y_mid) == centre:  # round A: the same level
+            # The diamond's sides lie radius/√2 from its centre: clear of the dot, with room for the halo.
+            assert radius / 2**0.5 > DOT_RADIUS + 2
+        else:  # round B: apart, each mark at its own level and the diamond its usual size
+            assert x_mid == centre[0] and y_mid != centre[1]
+            assert radius == DIAMOND_RADIUS
 
 
 @pytest.mark.parametrize(

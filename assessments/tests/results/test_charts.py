@@ -100,11 +100,11 @@ def labels(svg):
 
 def test_each_segment_is_named_with_its_count_on_alternate_rows():
     svg = parse(chart([3, 10, 12, 4]))
-    # shares 10%, 34%, 41%, 14%: the first and last labels align with the bar's ends, the others centre
+    # shares 10%, 34%, 41%, 14%: labels in the first half start with their segment, the others end with it
     assert labels(svg) == [
         ("Informing: 3", "0%", "64", "start"),
-        ("Networking: 10", "27.58%", "81", "middle"),
-        ("Collaborating: 12", "65.52%", "64", "middle"),
+        ("Networking: 10", "10.34%", "81", "start"),
+        ("Collaborating: 12", "86.21%", "64", "end"),
         ("Transforming: 4", "100%", "81", "end"),
     ]
 
