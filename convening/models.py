@@ -115,6 +115,13 @@ class Role(models.TextChoices):
     STAKEHOLDER = "stakeholder", _("Stakeholder")
 
 
+class PaperSize(models.TextChoices):
+    """The paper the organization's PDF reports are laid out for."""
+
+    LETTER = "letter", _("US Letter")
+    A4 = "a4", _("A4")
+
+
 class Organization(models.Model):
     """A state agency or similar body: owns teams, rounds and custom rubrics."""
 
@@ -129,6 +136,10 @@ class Organization(models.Model):
     # People whose address is in this domain may sign in through the deployment's OpenID Connect provider
     # and land in this organization. Set by site administrators (create_organization, the admin).
     sign_in_domain = models.CharField(_("single sign-on e-mail domain"), max_length=253, blank=True, default="")
+    # Letter for the US agencies the product is first made for; A4 elsewhere. Set in the admin.
+    paper_size = models.CharField(
+        _("paper size of PDF reports"), max_length=6, choices=PaperSize.choices, default=PaperSize.LETTER
+    )
 
     class Meta:
         verbose_name = _("organization")
@@ -142,6 +153,9 @@ class Organization(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(audit_retention_days__gte=30), name="organization_audit_retention_at_least_30"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(paper_size__in=PaperSize.values), name="organization_paper_size_known"
             ),
         ]
 
