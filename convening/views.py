@@ -1,4 +1,5 @@
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language
 from django_ratelimit.core import is_ratelimited
 
-from . import languages, password_reset, people_csv, services
+from . import demo, languages, password_reset, people_csv, services
 from .access import (
     SESSION_ORGANIZATION_KEY,
     get_current_organization_for,
@@ -33,6 +34,7 @@ from .access import (
 )
 from .celery import app as celery_app
 from .client_address import client_rate_key
+from .demo import demo_logins
 from .forms import (
     PasswordResetForm,
     ProfileForm,
@@ -66,6 +68,9 @@ class LoginView(auth_views.LoginView):
     default; later ones follow the profile (UserLanguageMiddleware)."""
 
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "demo_logins": demo_logins(), "demo_password": demo.PASSWORD}
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()

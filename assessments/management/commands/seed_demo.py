@@ -41,12 +41,13 @@ from assessments.paper.services import paper_response_create
 from assessments.planning.services import action_plan_set_target, action_step_add, consensus_record
 from assessments.rating.services import rating_save, response_submit
 from assessments.rounds.services import round_close, round_create, round_open
-from convening import services
+from convening import demo, services
 from convening.models import Organization, Role, StakeholderGroup, Team, TeamMember, User
 from rubrics.models import Rubric
 
-PASSWORD = "convening-demo"  # noqa: S105 — published on purpose: demo accounts only
-DOMAIN = "demo.convening.test"
+# Shared with the login page, which offers these logins on a debug server that holds them.
+PASSWORD = demo.PASSWORD
+DOMAIN = demo.DOMAIN
 ORGANIZATION = "Demo State Agency"
 NEIGHBOUR = "Neighbouring State Agency"
 TEAM = "SSIP Stakeholder Team"
