@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments.models import ActionPlan
+from assessments.results.charts import level_swatch_svg
 from assessments.results.computation import RoundResults
 from assessments.results.presentation import key_action_display, release_notes
 
@@ -19,10 +20,19 @@ REPORT_CSS = Path(settings.BASE_DIR) / "static" / "css" / "report.css"
 
 def report_html(results: RoundResults, action_plans: Mapping[int, ActionPlan]) -> str:
     """The print page: the results page's charts and tables (through the same
-    `key_action_display`), then the action plan in key action order."""
+    `key_action_display`), each rubric's with a legend of its levels'
+    patterns, then the action plan in key action order; laid out for the
+    organization's paper (report.css names a page for each size)."""
     threshold = results.round.threshold
     sections = [
-        (rubric_result, [key_action_display(result, threshold=threshold) for result in rubric_result.key_actions])
+        (
+            rubric_result,
+            [
+                (level, level_swatch_svg(level.position, chart_id=f"legend-{rubric_result.rubric.pk}"))
+                for level in rubric_result.levels
+            ],
+            [key_action_display(result, threshold=threshold) for result in rubric_result.key_actions],
+        )
         for rubric_result in results.rubrics
         if results.withheld is None
     ]
@@ -41,6 +51,7 @@ def report_html(results: RoundResults, action_plans: Mapping[int, ActionPlan]) -
             "plans": plans,
             "notes": release_notes(results),
             "now": timezone.now(),
+            "paper_size": results.round.organization.paper_size,
         },
     )
 

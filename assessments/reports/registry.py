@@ -102,7 +102,7 @@ def _round_pdf(round_: Round, progress: Progress) -> bytes:
 FORMATS: dict[str, Format] = {
     entry.kind: entry
     for entry in (
-        Format("results_csv", _("Results (CSV)"), "results", "csv", CSV, _results_csv),
+        Format("results_csv", _("Figures per key action (CSV)"), "results", "csv", CSV, _results_csv),
         Format("ratings_csv", _("Anonymized ratings (CSV)"), "ratings", "csv", CSV, _ratings_csv, closed_only=True),
         Format("results_xlsx", _("Workbook (Excel)"), "results", "xlsx", XLSX, _results_xlsx),
         Format(ReportKind.ROUND_PDF, _("PDF report"), "report", "pdf", PDF, _round_pdf, background=True),

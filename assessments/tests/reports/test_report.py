@@ -143,6 +143,7 @@ def test_the_page_polls_while_the_report_is_made_and_links_it_when_done(client, 
     page = client.get(_page(round_)).content.decode()
     assert 'hx-trigger="every 2s"' in page and "<progress" in page
     assert f'href="{_page(round_)}"' in page  # the plain "Refresh" link
+    assert "It is laid out for US Letter paper, the organization's setting" in page
     fragment = client.get(_page(round_), headers={"HX-Request": "true"}).content.decode()
     assert fragment.lstrip().startswith('<div id="report-status"') and "<h1" not in fragment
 
@@ -187,3 +188,70 @@ def test_permission_matrix(client, request, round_, done, persona, expected, vie
     assert response.status_code == expected
     if persona is None:
         assert response["Location"].startswith(reverse("login"))
+
+
+def _laid_out(html):
+    """The report as WeasyPrint lays it out (its pages, and the text of every
+    line): the text the PDF is drawn from, read without a PDF parser (none is
+    a dependency)."""
+    from weasyprint import CSS, HTML
+
+    document = HTML(string=html).render(stylesheets=[CSS(filename=str(pdf.REPORT_CSS))])
+
+    def texts(box):
+        if hasattr(box, "text"):
+            yield box.text
+        for child in getattr(box, "children", []):
+            yield from texts(child)
+
+    return document, [" ".join(texts(page._page_box)) for page in document.pages]
+
+
+@pytest.mark.parametrize(("paper_size", "width_mm", "height_mm"), [("letter", 215.9, 279.4), ("a4", 210, 297)])
+def test_the_pdf_is_laid_out_on_the_organizations_paper_with_a_legend_of_the_bars(
+    round_, paper_size, width_mm, height_mm
+):
+    org = round_.organization
+    org.paper_size = paper_size
+    org.save(update_fields=["paper_size"])
+    html = report_html(round_results(round=round_), round_action_plans(round=round_))
+    assert f'class="paper-{paper_size}"' in html
+
+    document, pages = _laid_out(html)
+
+    px_per_mm = 96 / 25.4  # WeasyPrint's page sizes are in CSS pixels
+    assert document.pages[0].width == pytest.approx(width_mm * px_per_mm, abs=0.5)
+    assert document.pages[0].height == pytest.approx(height_mm * px_per_mm, abs=0.5)
+    first = pages[0]
+    assert "How to read the bars" in first
+    for name in ("1. Informing", "2. Networking", "3. Collaborating", "4. Transforming"):
+        assert name in first
+    assert "median: the middle rating, half-way along the bar" in first
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", []):
+        yield from _boxes(child)
+
+
+@pytest.mark.parametrize("paper_size", ["letter", "a4"])
+def test_level_names_and_headings_are_never_hyphenated_and_the_tables_fit_the_page(round_, paper_size):
+    round_.organization.paper_size = paper_size
+    round_.organization.save(update_fields=["paper_size"])
+    html = report_html(round_results(round=round_), round_action_plans(round=round_))
+    document, pages = _laid_out(html)
+    bars_seen = 0
+    for page in document.pages:
+        body = next(box for box in _boxes(page._page_box) if getattr(box, "element_tag", "") == "body")
+        tables = [box for box in _boxes(page._page_box) if getattr(box, "element_tag", "") == "table"]
+        assert all(table.margin_width() <= body.width + 0.5 for table in tables)
+        charts = [box for box in _boxes(page._page_box) if (getattr(box, "element_tag", None) or "").endswith("svg")]
+        bars = [chart for chart in charts if chart.width > 100]  # not the legend's swatches
+        assert all(bar.width == pytest.approx(body.width) for bar in bars)  # each bar as wide as the page
+        bars_seen += len(bars)
+    assert bars_seen == 9  # a bar per key action
+    words = " ".join(pages).split()
+    # A line may end at a real hyphen ("co-chair"), never at one hyphenation added.
+    assert [word for word in words if word.endswith(("-", "\u2010")) and word not in html] == []
+    assert {"Informing", "Networking", "Collaborating", "Transforming"} <= set(words)
