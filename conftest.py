@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from convening.models import DEFAULT_STAKEHOLDER_GROUPS, Role
+from convening.observability import current_request_id
 from convening.tests.factories import MembershipFactory, OrganizationFactory, StakeholderGroupFactory, UserFactory
 
 
@@ -22,6 +23,15 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_request_id_after():
+    """A streamed response ends its request (request_finished clears the request id) when it is closed:
+    a server always closes it, a test that reads only its status does not, and the id would leak into the
+    next test's tasks."""
+    yield
+    current_request_id.set(None)
 
 
 @pytest.fixture(autouse=True)

@@ -222,8 +222,17 @@ class _Organization:
         self.org_id = self.ids.take("convening_organization")
         self.out.add(
             "convening_organization",
-            ("id", "name", "time_zone", "created_at", "require_two_factor", "audit_retention_days", "sign_in_domain"),
-            [self.org_id, name, "America/Chicago", START, False, 730, ""],
+            (
+                "id",
+                "name",
+                "time_zone",
+                "created_at",
+                "require_two_factor",
+                "audit_retention_days",
+                "sign_in_domain",
+                "paper_size",
+            ),
+            [self.org_id, name, "America/Chicago", START, False, 730, "", "letter"],
         )
         self.groups = []
         for position, group in enumerate(DEFAULT_STAKEHOLDER_GROUPS, start=1):

@@ -4,6 +4,9 @@ back takes its event with it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -12,6 +15,19 @@ from django.utils import timezone
 from ..models import AuditEvent, AuditKind, Organization, User
 
 SUMMARY_LENGTH = AuditEvent._meta.get_field("summary").max_length or 500
+# Who acts when no signed-in person does: the schedule, unless a command says otherwise (audit_actor).
+_command_actor: ContextVar[str] = ContextVar("audit_command_actor", default="")
+
+
+@contextmanager
+def audit_actor(label: str) -> Iterator[None]:
+    """Names who acts for the events recorded inside, where no person is signed in: a site administrator's
+    command (`create_organization`), so that its events do not read as the schedule's."""
+    token = _command_actor.set(label)
+    try:
+        yield
+    finally:
+        _command_actor.reset(token)
 
 
 def audit_record(
@@ -32,10 +48,11 @@ def audit_record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records")
     organization_id = organization if isinstance(organization, int) else organization.pk
+    person = by if by is not None and by.is_authenticated else None
     return AuditEvent.objects.create(
         organization_id=organization_id,
-        actor=by if by is not None and by.is_authenticated else None,
-        actor_email=by.email if by is not None and by.is_authenticated else "",
+        actor=person,
+        actor_email=person.email if person is not None else _command_actor.get(),
         kind=kind,
         subject_type=subject_type or (subject._meta.model_name if subject is not None else ""),  # type: ignore[attr-defined]
         subject_id=getattr(subject, "pk", None),

@@ -127,7 +127,7 @@ def account_invitation_revoke(*, invitation: AccountInvitation, by: User | None)
         by=by,
         kind=AuditKind.MEMBER_INVITATION_REVOKED,
         subject=invitation,
-        summary=f"{invitation.email} · {invitation.role}",
+        summary=f"{invitation.email} · {invitation.get_role_display()}",
     )
     return invitation
 
@@ -150,7 +150,7 @@ def _send(invitation: AccountInvitation, *, by: User | None) -> None:
         by=by,
         kind=AuditKind.MEMBER_INVITATION_RESENT if resent else AuditKind.MEMBER_INVITED,
         subject=invitation,
-        summary=f"{invitation.email} · {invitation.role}",
+        summary=f"{invitation.email} · {invitation.get_role_display()}",
     )
     account = User.objects.filter(email__iexact=invitation.email).first()
     language = account.language if account is not None else languages.current()
@@ -193,6 +193,10 @@ def account_invitation_accept_with_password(
     user.name = name[: User._meta.get_field("name").max_length]
     user.set_password(password)
     user.save(update_fields=["name", "password"])
+    # The name was typed to join this organization: it knows them by it (unless it had typed one itself).
+    PersonName.objects.get_or_create(
+        organization_id=invitation.organization_id, user=user, defaults={"name": user.name}
+    )
     return user, _accept(invitation, user)
 
 
@@ -208,7 +212,7 @@ def _accept(invitation: AccountInvitation, user: User) -> Membership:
         by=user,
         kind=AuditKind.MEMBER_JOINED,
         subject=invitation,
-        summary=f"{invitation.email} · {invitation.role}",
+        summary=f"{invitation.email} · {invitation.get_role_display()}",
     )
     return membership
 
@@ -275,7 +279,7 @@ def member_remove(*, organization: Organization, person: User, by: User | None) 
         kind=AuditKind.MEMBER_REMOVED,
         subject=person,
         subject_type="person",
-        summary=f"{person.email} · {', '.join(sorted(held))}",
+        summary=f"{person.email} · {', '.join(str(Role(role).label) for role in sorted(held))}",
     )
 
 
@@ -330,7 +334,7 @@ def _role_event(*, organization: Organization, by: User | None, person: User, ki
         kind=kind,
         subject=person,
         subject_type="person",
-        summary=f"{person.email} · {role}",
+        summary=f"{person.email} · {Role(role).label}",
     )
 
 

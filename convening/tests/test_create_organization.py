@@ -205,3 +205,11 @@ def test_account_invitations_are_read_only_in_the_admin(admin_client, org, facil
     )
     invitation.refresh_from_db()
     assert invitation.token_hash != before
+
+
+def test_its_events_name_the_site_administrator_s_command_not_the_schedule(django_capture_on_commit_callbacks):
+    _create("Audit Agency", "--time-zone", "UTC", "--facilitator", "first@example.org")
+    event = AuditEvent.objects.get(kind=AuditKind.MEMBER_INVITED)
+    assert event.actor is None
+    assert event.actor_email == "site administrator (manage.py create_organization)"
+    assert event.summary == "first@example.org · Facilitator"

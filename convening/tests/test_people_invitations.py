@@ -2,6 +2,7 @@
 and accepts, and every link that can no longer be used (expired, used, revoked, replaced by a resend,
 unknown) says which, and what to do. Nobody accepts an invitation sent to another address."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from convening.access import SESSION_ORGANIZATION_KEY
 from convening.access_log import MASK, mask_secrets
-from convening.models import AccountInvitation, AuditEvent, AuditKind, Membership, Role, User
+from convening.models import AccountInvitation, AuditEvent, AuditKind, Membership, PersonName, Role, User
 from convening.people import services
 from convening.tests.factories import PASSWORD, MembershipFactory, UserFactory
 
@@ -54,6 +55,10 @@ def test_a_new_person_sets_a_password_and_is_signed_in(client, org, invited):
     assert client.session[SESSION_KEY] == str(ana.pk)
     assert client.session[SESSION_ORGANIZATION_KEY] == org.pk
     assert AuditEvent.objects.filter(kind=AuditKind.MEMBER_JOINED, actor=ana).count() == 1
+    assert AuditEvent.objects.get(kind=AuditKind.MEMBER_JOINED).summary == "ana@example.org · Lead"
+    # The name was typed to join this organization: its people page knows her by it.
+    assert PersonName.objects.get(organization=org, user=ana).name == "Ana Ruiz"
+    assert "Ana Ruiz" in people_page_of(client, org)
 
     again = client.get(link)  # single use
     assert again.status_code == 410 and "accepted already" in again.content.decode()
@@ -188,3 +193,19 @@ def test_the_link_is_masked_in_logs(invited):
     assert mask_secrets(f"GET {link} HTTP/1.1") == f"GET /accounts/invitation/{MASK}/ HTTP/1.1"
     assert token not in mask_secrets(f"Gone: {link}")
     assert mask_secrets("GET /accounts/invitation/ HTTP/1.1") == "GET /accounts/invitation/ HTTP/1.1"
+
+
+def people_page_of(client, org):
+    facilitator = Membership.objects.filter(organization=org, role=Role.FACILITATOR).first().user
+    client.force_login(facilitator)
+    return client.get(reverse("convening:people")).content.decode()
+
+
+def test_the_invitation_mail_gives_the_deadline_with_its_time_zone_and_one_full_stop(org, invited):
+    org.time_zone = "America/Denver"
+    org.save()
+    invited()
+    body = mail.outbox[-1].body
+    sentence = next(line for line in body.splitlines() if line.startswith("The link works once"))
+    assert re.search(r"until .+ (MST|MDT)\. If it has expired", sentence), sentence
+    assert ".." not in body

@@ -54,7 +54,7 @@ def test_inviting_a_new_address_mails_a_link_whose_hash_alone_is_kept(
     assert invitation.token_hash == hash_token(token) != token
     assert not User.objects.filter(email="ana@example.org").exists()  # the account is made on acceptance
     assert _kinds(org) == [AuditKind.MEMBER_INVITED]
-    assert AuditEvent.objects.get().summary == "ana@example.org · lead"
+    assert AuditEvent.objects.get().summary == "ana@example.org · Lead"
 
 
 def test_inviting_again_resends_with_a_new_link(org, facilitator, django_capture_on_commit_callbacks):
@@ -316,7 +316,7 @@ def test_removing_a_person_takes_their_place_in_the_organization_only(org, other
     assert PersonName.objects.filter(organization=other_org, user=stakeholder).exists()
     assert User.objects.filter(pk=stakeholder.pk).exists()
     event = AuditEvent.objects.get(kind=AuditKind.MEMBER_REMOVED)
-    assert event.summary == f"{stakeholder.email} · stakeholder"
+    assert event.summary == f"{stakeholder.email} · Stakeholder"
 
 
 def test_removing_a_person_keeps_their_submitted_response_counted(org, facilitator, groups, stakeholder):

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from convening.audit.services import audit_actor
 from convening.people.services import InviteOutcome, organization_start
 
 
@@ -23,9 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, name: str, time_zone: str, facilitator: str, sso_domain: str, **options):
         try:
-            organization, invited = organization_start(
-                name=name, time_zone=time_zone, facilitator_email=facilitator, sign_in_domain=sso_domain
-            )
+            with audit_actor("site administrator (manage.py create_organization)"):
+                organization, invited = organization_start(
+                    name=name, time_zone=time_zone, facilitator_email=facilitator, sign_in_domain=sso_domain
+                )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         groups = ", ".join(organization.stakeholder_groups.values_list("name", flat=True))
