@@ -228,21 +228,17 @@ def agreement_summary(results: RoundResults, *, size: int = SUMMARY_SIZE) -> Agr
     if results.withheld is not None:
         return None
     rated = [
-        result
+        (result, result.stats)
         for rubric in results.rubrics
         for result in rubric.key_actions
         if result.stats is not None and result.stats.agreement is not None
     ]
     if not rated:
         return None
-
-    def item(result: KeyActionResult) -> SummaryItem:
-        assert result.stats is not None
-        return SummaryItem(result=result, agreement_text=agreement_text(result.stats.agreement))
-
-    calm = sorted(
-        (result for result in rated if result.stats is not None and not result.stats.discuss),
-        key=lambda result: -(result.stats.agreement or 0.0) if result.stats else 0.0,
+    stats_of = {result.key_action.pk: stats for result, stats in rated}
+    calm = sorted((pair for pair in rated if not pair[1].discuss), key=lambda pair: -(pair[1].agreement or 0.0))
+    differ = [r for r in by_disagreement([result for result, _stats in rated]) if stats_of[r.key_action.pk].discuss]
+    return AgreementSummary(
+        agree=[SummaryItem(result, agreement_text(stats.agreement)) for result, stats in calm[:size]],
+        differ=[SummaryItem(r, agreement_text(stats_of[r.key_action.pk].agreement)) for r in differ[:size]],
     )
-    differ = [result for result in by_disagreement(rated) if result.stats is not None and result.stats.discuss]
-    return AgreementSummary(agree=[item(r) for r in calm[:size]], differ=[item(r) for r in differ[:size]])

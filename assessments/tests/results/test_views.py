@@ -6,10 +6,20 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from assessments.models import Rating, Round, RoundStatus
+from assessments.planning.services import consensus_record
 from assessments.results.computation import round_results
 from assessments.results.exchange import results_as_json
 from assessments.tests.results.test_results import add_respondents, spread
-from assessments.tests.results_helpers import assert_page_rules, cae_round, invite_to, key_action, row_of, text_of, url
+from assessments.tests.results_helpers import (
+    assert_page_rules,
+    cae_round,
+    invite_to,
+    key_action,
+    level,
+    row_of,
+    text_of,
+    url,
+)
 from convening.models import Role
 from convening.tests.factories import MembershipFactory, UserFactory
 
@@ -269,7 +279,81 @@ def test_the_page_and_the_json_cost_the_same_queries_whatever_the_size(
     with django_assert_num_queries(19):
         response = client.get(url("results", round_))
     assert response.status_code == 200
+    # Ordering by disagreement, the summary and the download links are drawn from the same figures: no query more.
+    with django_assert_num_queries(19):
+        response = client.get(url("results", round_) + "?order=disagreement")
+    assert "At a glance" in response.content.decode()
     # 1 session, 2 user, 3 SAVEPOINT, 4 the round, 5 roles, 6–13 round_results, 14 RELEASE SAVEPOINT
     with django_assert_num_queries(14):
         response = client.get(url("results_json", round_))
     assert json.loads(response.content)["round"]["submitted"] == respondents
+
+
+# Reading at a glance (issue 17) ----------------------------------------------------
+
+
+def _headings(html):
+    return re.findall(r'<h3 id="ka-\d+-heading" class="h5">(\d)\. ', html)
+
+
+def _section(html, heading_id):
+    start = html.index(f'id="{heading_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_summary_names_where_the_team_agrees_and_differs_most(client, facilitator, closed):
+    client.force_login(facilitator)
+    html = client.get(url("results", closed)).content.decode()
+    summary = text_of(_section(html, "summary-heading"))
+    agree, differ = summary.split("Where you differ most")
+    # Key action 1 is spread over four levels ([2, 8, 8, 2]: s² = 13/19, agreement 0.45); the others are all at level 2.
+    assert "1. Coalesce the stakeholders around the issue — agreement 0.45 (low)" in differ
+    assert "Coalesce" not in agree
+    assert agree.count("agreement 1.00 (high)") == 3  # the three most agreed on, no more
+
+
+def test_no_summary_nor_order_while_the_round_shows_no_figures(client, facilitator, org):
+    round_ = cae_round(org)
+    add_respondents(round_, "Family", [1, 2, 3, 4])  # under k = 5
+    client.force_login(facilitator)
+    html = client.get(url("results", round_)).content.decode()
+    assert "At a glance" not in html and "most disagreement first" not in html
+    assert "agreement" not in text_of(html).lower().replace("agreed level", "")
+
+
+def test_key_actions_in_the_rubrics_order_or_by_disagreement(client, facilitator, org):
+    round_ = cae_round(org)
+    add_respondents(round_, "Family", spread([0, 3, 3, 0]))  # key action 1: two neighbouring levels
+    add_respondents(round_, "Educator", spread([3, 0, 0, 3]), key_action_position=4)  # 4: the two extremes
+    client.force_login(facilitator)
+    assert _headings(client.get(url("results", round_)).content.decode()) == ["1", "2", "3", "4", "5"]
+    html = client.get(url("results", round_) + "?order=disagreement").content.decode()
+    assert _headings(html)[0] == "4"
+    assert _headings(html)[1:] == ["1", "2", "3", "5"]  # the rest agree fully: ties keep the rubric's order
+    assert 'href="?order=disagreement" aria-current="page"' in html
+    # The summary table follows the same order.
+    table = html[html.index("results-table") :]
+    assert table.index(f"#ka-{key_action(round_, 4).pk}") < table.index(f"#ka-{key_action(round_, 1).pk}")
+    # An unknown order is the rubric's.
+    assert _headings(client.get(url("results", round_) + "?order=x").content.decode())[0] == "1"
+
+
+def test_a_consensus_form_is_open_until_a_consensus_is_recorded(client, facilitator, closed):
+    first, second = key_action(closed), key_action(closed, 2)
+    consensus_record(round=closed, key_action=first, level=level(closed, 3), rationale="", recorded_by=facilitator)
+    client.force_login(facilitator)
+    html = client.get(url("results", closed)).content.decode()
+    recorded = html[html.index(f'id="consensus-{first.pk}"') :]
+    assert '<details class="consensus-fold mb-2">' in recorded.split("</details>")[0]
+    assert "Change the consensus" in recorded.split("</details>")[0]
+    open_one = html[html.index(f'id="consensus-{second.pk}"') :]
+    assert '<details class="consensus-fold mb-2" open>' in open_one.split("</details>")[0]
+    assert "Record the consensus" in open_one.split("</details>")[0]
+
+
+def test_the_files_are_under_one_download_heading_with_plain_names(client, facilitator, closed):
+    client.force_login(facilitator)
+    download = text_of(_section(client.get(url("results", closed)).content.decode(), "download-heading"))
+    for name in ("Figures per key action (CSV)", "Workbook (Excel)", "PDF report", "Figures for other programs (JSON)"):
+        assert name in download
+    assert "Figures as JSON" not in download
