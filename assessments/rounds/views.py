@@ -17,7 +17,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -32,6 +31,7 @@ from assessments.web import act, conflict_page, local_time
 from convening import languages
 from convening.access import Capability, get_team_for, get_team_with_capabilities_for
 from convening.selectors import team_members_for
+from convening.templatetags.dates import with_zone
 from convening.web import AuthenticatedHttpRequest, add_service_errors, confirmation_page
 from rubrics import localization
 
@@ -150,8 +150,9 @@ def _detail_page(
 
 
 def _when(round_: Round, moment: datetime) -> str:
+    """With its zone, and never ending a sentence on "p.m." (with_zone)."""
     with local_time(round_.organization):
-        return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+        return with_zone(moment)
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Consequential buttons lead to a page that says what will happen, in numbers, before it happens
 (issue 14, item 4); the page itself changes nothing."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -54,6 +55,7 @@ def test_closing_early_says_who_will_not_count(client, facilitator, open_round):
     page = client.get(reverse("assessments:round_close", args=[open_round.pk]))
     text = consequences(page)
     assert "It closes early" in text
+    assert re.search(r"stay open until .+ [A-Z]{3,4}\.", text) and ".." not in text  # its zone, one full stop
     assert "2 people are part-way and will not count" in text
     assert "1 person invited has not started" in text
     assert "1 response counts in the results." in text
