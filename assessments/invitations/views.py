@@ -82,6 +82,9 @@ def invitations_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         data if step == "members" else None, members=team_members_not_invited(round=round_)
     )
     list_form = TeamMembersImportForm(data if step == "list" else None, request.FILES if step == "list" else None)
+    if step == "edit":
+        # Back from the preview to correct the list: the form again, with the list as it was given.
+        list_form = TeamMembersImportForm(initial={"text": request.POST.get("text", "")})
     if members_form.is_bound and members_form.is_valid():
         invitees = services.invitees_of(members_form.cleaned_data["members"])
         return act(
@@ -91,7 +94,7 @@ def invitations_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             _invited,
         )
     if list_form.is_bound and list_form.is_valid():
-        return _invitations_preview(request, round_, list_form.cleaned_data["rows"])
+        return _invitations_preview(request, round_, list_form.cleaned_data["rows"], list_form.cleaned_data["source"])
     return _invitations_page(request, round_, members_form, list_form)
 
 
@@ -123,8 +126,10 @@ def _invited(invitations: list) -> str:
 
 
 def _invitations_preview(
-    request: HttpRequest, round_: Round, rows: list[people_csv.PersonRow], *, status: int = 200
+    request: HttpRequest, round_: Round, rows: list[people_csv.PersonRow], text: str, *, status: int = 200
 ) -> HttpResponse:
+    """The preview; `text` is the list as given (an uploaded file's too), for correcting it without pasting it
+    again."""
     checked = invitation_rows_check(round=round_, rows=rows)
     counts = invite_row_counts(checked)
     to_invite = counts[InviteRowStatus.JOIN] + counts[InviteRowStatus.INVITE]
@@ -135,6 +140,7 @@ def _invitations_preview(
         "round": round_,
         "team": round_.team,
         "rows": checked,
+        "text": text,
         "counts": counts,
         "to_invite": to_invite,
         "confirm_form": TeamMembersConfirmForm(initial={"payload": payload}, team=round_.team)
@@ -165,7 +171,7 @@ def _invitations_confirm(request: AuthenticatedHttpRequest, round_: Round) -> Ht
         )
     except ValidationError:
         # Something changed since the preview; it shows what.
-        return _invitations_preview(request, round_, rows, status=400)
+        return _invitations_preview(request, round_, rows, people_csv.rows_text(rows), status=400)
 
 
 @login_required

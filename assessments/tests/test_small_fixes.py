@@ -3,6 +3,7 @@ one full stop, actual opening and closing times beside the planned ones, new
 rounds' rubrics in the seeds' order, and an old link that says a newer one was
 sent."""
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -163,3 +164,19 @@ def test_a_link_replaced_twice_ago_is_just_not_valid(client, open_round):
     invitation_resend(invitation=invitation, new_link=True)
 
     assert "This link is not valid" in client.get(first).content.decode()
+
+
+def test_change_the_list_of_invitees_brings_back_the_list_given(as_facilitator, open_round):
+    url = reverse("assessments:invitations_add", args=[open_round.pk])
+    text = "Ana,ana@example.org,Family\nBen;ben@example.org;Educator"
+    preview = as_facilitator.post(url, {"step": "list", "text": text}).content.decode()
+    assert "This line is separated by semicolons, but the list by commas" in html.unescape(preview)
+    sent_back = html.unescape(re.search(r'<textarea name="text" hidden>(.*?)</textarea>', preview, re.DOTALL)[1])
+    assert sent_back == text
+
+    again = as_facilitator.post(url, {"step": "edit", "text": sent_back})
+
+    assert again.status_code == 200
+    box = re.search(r'<textarea name="text"[^>]*id="id_text"[^>]*>(.*?)</textarea>', again.content.decode(), re.DOTALL)
+    assert box is not None and html.unescape(box[1]).lstrip("\n") == text
+    assert not open_round.invitations.exists()
