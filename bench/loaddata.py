@@ -159,7 +159,16 @@ ROUND = (
     "results_revision",
 )
 ROUND_RUBRIC = ("id", "position", "round_id", "rubric_id")
-INVITATION = ("id", "token_nonce", "token_hash", "created_at", "stakeholder_group_id", "user_id", "round_id")
+INVITATION = (
+    "id",
+    "token_nonce",
+    "token_hash",
+    "replaced_token_hash",
+    "created_at",
+    "stakeholder_group_id",
+    "user_id",
+    "round_id",
+)
 RESPONSE = (
     "id",
     "respondent_code",
@@ -328,7 +337,7 @@ class _Organization:
             invitation_id = self.ids.take("assessments_invitation")
             nonce = f"{self.rng.getrandbits(128):032x}"
             token_hash = tokens.hash_token(tokens.make_token(invitation_id, nonce))
-            values = [invitation_id, nonce, token_hash, opens_at, group_id, user_id, round_id]
+            values = [invitation_id, nonce, token_hash, "", opens_at, group_id, user_id, round_id]
             self.out.add("assessments_invitation", INVITATION, values)
             if closed and index < online:
                 self._response(round_id, group_id, opens_at, standing, invitation_id=invitation_id)
