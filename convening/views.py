@@ -34,7 +34,6 @@ from .access import (
 )
 from .celery import app as celery_app
 from .client_address import client_rate_key
-from .demo import demo_logins
 from .forms import (
     PasswordResetForm,
     ProfileForm,
@@ -70,7 +69,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "demo_logins": demo_logins(), "demo_password": demo.PASSWORD}
+        return {**super().get_context_data(**kwargs), "demo_logins": demo.demo_logins(), "demo_password": demo.PASSWORD}
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
