@@ -161,7 +161,7 @@ def stacked_bar_svg(
     n = sum(counts)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="results-chart" focusable="false" '
-        f'width="100%" height="{height}" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'width="100%" height="{height}" overflow="visible" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'font-family="{escape(FONT)}" font-size="12">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(distribution_text(counts, level_names, not_sure=not_sure))}</desc>',
