@@ -42,6 +42,7 @@ from assessments.planning.services import action_plan_set_target, action_step_ad
 from assessments.rating.services import rating_save, response_submit
 from assessments.rounds.services import round_close, round_create, round_open
 from convening import demo, services
+from convening.audit.services import audit_actor
 from convening.models import Organization, Role, StakeholderGroup, Team, TeamMember, User
 from rubrics.models import Rubric
 
@@ -357,7 +358,13 @@ class Command(BaseCommand):
         # recorded and marked sent as usual, but go nowhere. (A worker, when a
         # broker is set, sends them with its own settings.) They are delivered
         # as the transaction commits, so it ends inside both contexts.
-        with override_settings(EMAIL_BACKEND=DROP_EMAIL), _quiet(TASK_LOGGER), transaction.atomic():
+        # Its events on the audit trail say they are the demo's, not the schedule's.
+        with (
+            override_settings(EMAIL_BACKEND=DROP_EMAIL),
+            _quiet(TASK_LOGGER),
+            audit_actor("demo data (manage.py seed_demo)"),
+            transaction.atomic(),
+        ):
             self._seed()
         _backdate_sent_messages()
         self._print_rounds()

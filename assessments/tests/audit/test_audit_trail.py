@@ -381,3 +381,14 @@ def test_a_group_refused_deletion_leaves_no_event(org, team, facilitator):
     with pytest.raises(ValidationError):
         convening_services.stakeholder_group_delete(group=family, by=facilitator)
     assert AuditEvent.objects.count() == before
+
+
+def test_the_demo_s_events_say_they_are_the_demo_s(db):
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    automatic = AuditEvent.objects.filter(actor__isnull=True)
+    assert automatic.exists()
+    assert set(automatic.values_list("actor_email", flat=True)) == {"demo data (manage.py seed_demo)"}
