@@ -219,6 +219,7 @@ def test_adding_an_organization_in_admin_seeds_the_default_groups(admin_client):
         "name": "Admin Agency",
         "time_zone": "UTC",
         "audit_retention_days": "730",
+        "paper_size": "letter",
         "stakeholder_groups-TOTAL_FORMS": "1",
         "stakeholder_groups-INITIAL_FORMS": "0",
         "stakeholder_groups-0-name": "family",
