@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 SIZES = (20000, 100000)
@@ -51,7 +52,7 @@ def measure_once(size: int, kind: str) -> dict:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     # Piece by piece, as a server sends it: joining the pieces would count the whole file's memory.
-    pieces = response.streaming_content if response.streaming else [response.content]
+    pieces: Iterable[bytes] = response.streaming_content if response.streaming else [response.content]  # type: ignore[attr-defined]
     size_bytes = sum(len(piece) for piece in pieces)
     seconds = time.perf_counter() - started
     peak_mb = _status("VmHWM")
