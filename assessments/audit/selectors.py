@@ -36,8 +36,3 @@ def audit_actor_choices(*, organization: Organization) -> list[str]:
         .distinct()
         .order_by("actor_email")
     )
-
-
-def round_names(*, organization: Organization, round_ids: set[int]) -> dict[int, str]:
-    """The names of the rounds a page of events names, in one query."""
-    return dict(Round.objects.filter(organization=organization, pk__in=round_ids).values_list("pk", "name"))

@@ -22,17 +22,19 @@ from convening.models import AuditEvent, AuditKind, Organization
 from convening.web import AuthenticatedHttpRequest
 
 from .forms import AuditFilterForm
-from .selectors import audit_actor_choices, audit_events_for, audit_round_choices, round_names
+from .selectors import audit_actor_choices, audit_events_for, audit_round_choices
 from .services import audit_trail_export_record
 
 EVENTS_PER_PAGE = 50
 CSV_CHUNK = 500
 
 
-def _filter_form(request: AuthenticatedHttpRequest, organization: Organization) -> AuditFilterForm:
+def _filter_form(
+    request: AuthenticatedHttpRequest, organization: Organization, rounds: list[tuple[int, str]] | None = None
+) -> AuditFilterForm:
     return AuditFilterForm(
         request.GET or None,
-        rounds=audit_round_choices(organization=organization),
+        rounds=audit_round_choices(organization=organization) if rounds is None else rounds,
         people=audit_actor_choices(organization=organization),
     )
 
@@ -42,17 +44,19 @@ def _filter_form(request: AuthenticatedHttpRequest, organization: Organization) 
 @login_required
 def audit_trail(request: AuthenticatedHttpRequest) -> HttpResponse:
     organization = get_current_organization_for(request, need="audit.read")
-    form = _filter_form(request, organization)
+    rounds = audit_round_choices(organization=organization)
+    form = _filter_form(request, organization, rounds)
     events = audit_events_for(organization=organization, **form.filters())
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    names = round_names(organization=organization, round_ids={e.round_id for e in page if e.round_id is not None})
+    # The filter's choices are the organization's rounds: an event links to its round while it exists.
+    existing = {pk for pk, _name in rounds}
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "organization": organization,
         "form": form,
         "page": page,
-        "rows": [(event, names.get(event.round_id or 0)) for event in page],
+        "rows": [(event, event.round_id in existing) for event in page],
         "query": query.urlencode(),
         "retention_days": organization.audit_retention_days,
     }
