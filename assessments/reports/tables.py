@@ -50,7 +50,7 @@ def write_csv(rows: Iterable[Sequence[object]], *, first: bool = True) -> str:
     return buffer.getvalue()
 
 
-def _figure_cells(stats: Stats, level_count: int) -> list[object]:
+def figure_cells(stats: Stats, level_count: int) -> list[object]:
     """The figures as results.json rounds them, levels padded to `level_count` columns."""
     counts = [*stats.counts, *[None] * (level_count - len(stats.counts))]
     mean, agreement = rounded(stats.mean, MEAN_DECIMALS), rounded(stats.agreement, AGREEMENT_DECIMALS)
@@ -73,13 +73,13 @@ def rubric_rows(rubric_result: RubricResult, *, threshold: int, level_count: int
         if result.stats is None:
             team_rows.append([*key, _("Not shown")])
             continue
-        team_rows.append([*key, *_figure_cells(result.stats, level_count), consensus])
+        team_rows.append([*key, *figure_cells(result.stats, level_count), consensus])
         for group in result.groups:
             if group.suppressed or group.stats is None:
                 reason = group_row(group, result.levels, threshold=threshold).suppressed_text
                 group_rows.append([*key, group.name, reason])
             else:
-                group_rows.append([*key, group.name, *_figure_cells(group.stats, level_count)])
+                group_rows.append([*key, group.name, *figure_cells(group.stats, level_count)])
     return team_rows, group_rows
 
 

@@ -22,12 +22,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from assessments.models import ActionPlan
-from assessments.results.aggregation import Stats
 from assessments.results.computation import RoundResults, RubricResult
-from assessments.results.exchange import AGREEMENT_DECIMALS, MEAN_DECIMALS, rounded
 from assessments.results.presentation import group_row, release_notes
 
-from .tables import safe_text
+from .tables import figure_cells, safe_text
 
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
@@ -76,19 +74,6 @@ def _cell(sheet: WriteOnlyWorksheet, value: object) -> object:
     return value
 
 
-def _figures(stats: Stats, level_count: int) -> list[object]:
-    counts = [*stats.counts, *[None] * (level_count - len(stats.counts))]
-    return [
-        stats.n,
-        stats.not_sure,
-        *counts,
-        stats.median,
-        rounded(stats.mean, MEAN_DECIMALS),
-        rounded(stats.agreement, AGREEMENT_DECIMALS),
-        _("yes") if stats.discuss else _("no"),
-    ]
-
-
 def _rubric_rows(rubric_result: RubricResult, *, threshold: int) -> Iterable[list[object]]:
     level_count = len(rubric_result.levels)
     empty = [None] * (level_count + 6)
@@ -98,13 +83,13 @@ def _rubric_rows(rubric_result: RubricResult, *, threshold: int) -> Iterable[lis
         if result.stats is None:
             yield [*key, _("Whole team"), *empty, consensus, _("Not shown")]
             continue
-        yield [*key, _("Whole team"), *_figures(result.stats, level_count), consensus, ""]
+        yield [*key, _("Whole team"), *figure_cells(result.stats, level_count), consensus, ""]
         for group in result.groups:
             if group.suppressed or group.stats is None:
                 reason = group_row(group, result.levels, threshold=threshold).suppressed_text
                 yield [*key, group.name, *empty, None, reason]
             else:
-                yield [*key, group.name, *_figures(group.stats, level_count), None, ""]
+                yield [*key, group.name, *figure_cells(group.stats, level_count), None, ""]
 
 
 def _about_rows(results: RoundResults) -> list[list[object]]:
