@@ -25,7 +25,7 @@ from assessments.models import ActionPlan
 from assessments.results.computation import RoundResults, RubricResult
 from assessments.results.presentation import group_row, release_notes
 
-from .tables import figure_cells, safe_text
+from .tables import figure_cells, figure_headers, safe_text
 
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
@@ -138,19 +138,7 @@ def results_workbook(results: RoundResults, action_plans: Mapping[int, ActionPla
     for rubric_result in results.rubrics:
         sheet = workbook.create_sheet(_sheet_title(rubric_result.rubric.title, taken))
         level_names = [level.name for level in rubric_result.levels]
-        headers = [
-            *key_headers,
-            _("Stakeholder group"),
-            _("n"),
-            _("Not sure"),
-            *level_names,
-            _("Median"),
-            _("Mean"),
-            _("Agreement"),
-            _("Discuss"),
-            _("Consensus"),
-            _("Note"),
-        ]
+        headers = [*key_headers, _("Stakeholder group"), *figure_headers(level_names), _("Consensus"), _("Note")]
         widths = [30, 10, 50, 22, 6, 9, *[13] * len(level_names), 8, 8, 10, 8, 11, 40]
         _table(sheet, headers, widths, _rubric_rows(rubric_result, threshold=round_.threshold))
     consensus_rows: list[list[object]] = []
