@@ -162,7 +162,12 @@ def _compare(compare: dict | None) -> list[str]:
 
 
 def _targets(
-    state: dict, national: dict | None, load: dict, memory: dict | None, compare: dict | None = None
+    state: dict,
+    national: dict | None,
+    load: dict,
+    memory: dict | None,
+    compare: dict | None = None,
+    plans: dict | None = None,
 ) -> list[str]:
     lines = ["| target | figure | verdict |", "| --- | --- | --- |"]
     data = national or state
@@ -233,6 +238,55 @@ def _targets(
         lines.append(
             f"| XLSX of the 20,000 round: peak RSS < 400 MB (web worker) | {xlsx} MB | {_verdict(xlsx < 400)} |"
         )
+    if plans:
+        sequential = [
+            f"{int(size):,} {name}"
+            for size, data in plans["rounds"].items()
+            for name, query in data["queries"].items()
+            if not query["stock"]["no_seq_scan"]
+        ]
+        total = sum(len(data["queries"]) for data in plans["rounds"].values())
+        figure = f"sequential scan of ratings or responses in {len(sequential)} of {total} statements"
+        lines.append(
+            f"| one round's figures by index scan, stock settings | {figure}"
+            + (f" ({', '.join(sequential)})" if sequential else "")
+            + f" | {_verdict(plans['met'])} |"
+        )
+    return lines
+
+
+def _stock_and_tuned(plans: dict | None) -> list[str]:
+    """bench/plans.py: which scans reach one round's ratings and responses, without tuning and with."""
+    if not plans:
+        return ["Not run."]
+    settings = {
+        name: ", ".join(f"{key} = {value}" for key, value in values.items())
+        for name, values in plans["settings"].items()
+    }
+    lines = [
+        "The floor, the slowest statements of making the release (the round's releases deleted first) and "
+        "of results.json from it, each under EXPLAIN (ANALYZE, BUFFERS) in one session (`bench/plans.py`; "
+        "writes rolled back): under the server's own settings (*stock*: "
+        f"{settings['stock']}) and *tuned* ({settings['tuned']}). Median execution ms of 3, in turns after a "
+        "warm run. Scans of the ratings and responses, sequential ones in bold; every plan is in "
+        "`bench/results/plans/{stock,tuned}-<round>-<query>.txt`.",
+        "",
+        "| round | query | stock: scans | ms | tuned: scans | ms |",
+        "| --- | --- | --- | ---: | --- | ---: |",
+    ]
+    for size, data in plans["rounds"].items():
+        label = f"{int(size):,} respondents ({data['ratings_share']:.0%} of the ratings)"
+        for name, query in data["queries"].items():
+            cells = [label, name]
+            for setting in ("stock", "tuned"):
+                scans = [
+                    (f"**{scan['node']}**" if scan["node"].endswith("Seq Scan") else scan["node"])
+                    + f" on {scan['relation'].removeprefix('assessments_')}"
+                    + (f" ({scan['index']})" if scan["index"] else "")
+                    for scan in query[setting]["scans"]
+                ]
+                cells += ["; ".join(scans) or "—", str(query[setting]["ms"])]
+            lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
@@ -277,6 +331,7 @@ def main() -> None:
     national = _load(directory, "national.json")
     memory = _load(directory, "memory.json")
     compare = _load(directory, "compare.json")
+    plans = _load(directory, "plans.json")
     load_lines, load = _load_table(directory)
     analysis = f"{ANALYSIS_START}\n(No analysis yet.)\n{ANALYSIS_END}"
     if target.exists() and ANALYSIS_START in target.read_text():
@@ -295,7 +350,7 @@ def main() -> None:
         "",
         "## Targets",
         "",
-        *_targets(state, national, load, memory, compare),
+        *_targets(state, national, load, memory, compare, plans),
         "",
         "## In-process timings (PostgreSQL)",
         "",
@@ -333,6 +388,10 @@ def main() -> None:
         "```",
         profile.strip(),
         "```",
+        "",
+        "## One round's statements under stock and tuned settings",
+        "",
+        *_stock_and_tuned(plans),
         "",
         "## Query plans (EXPLAIN (ANALYZE, BUFFERS)): the slowest queries of each view",
         "",
