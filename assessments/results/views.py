@@ -27,8 +27,9 @@ from rubrics import localization
 
 from . import services
 from .charts import level_swatch_svg
-from .computation import RESULTS_CACHE_SECONDS, round_results
+from .computation import round_results
 from .exchange import results_as_json
+from .fragments import draw_figures
 from .presentation import agreement_summary, by_disagreement, key_action_display, release_notes
 from .selectors import key_action_evidence, round_evidence_counts
 
@@ -71,6 +72,9 @@ def results_page(
             items.append(
                 {
                     "key_action": result.key_action,
+                    # Ready strings: the page prints them beside every key action, and a printed number is localized.
+                    "anchor": f"ka-{pk}",
+                    "heading": f"{result.key_action.position}. {result.key_action.title}",
                     # Called by the template only where its cached HTML is missing.
                     "display": partial(key_action_display, result, threshold=round_.threshold),
                     "consensus": consensus_context(access, result.key_action, result.levels, history.get(pk, []), form),
@@ -82,6 +86,7 @@ def results_page(
             for level in rubric_result.levels
         ]
         rubrics.append({"result": rubric_result, "items": items, "legend": legend})
+    draw_figures(results=data, rubrics=rubrics, language=languages.current(), order=order)
     context = {
         "access": access,
         "capabilities": access.capabilities,
@@ -92,8 +97,6 @@ def results_page(
         "notes": release_notes(data),
         "summary": agreement_summary(data),
         "order": order,
-        # Closed rounds' charts and tables are kept as HTML beside their figures; open rounds' never are.
-        "figures_cache_seconds": RESULTS_CACHE_SECONDS if data.fingerprint else 0,
         "previous_steps": open_steps_from_previous_rounds(round=round_)
         if "results.read" in access.capabilities
         else [],
