@@ -104,13 +104,22 @@ def standing_invitations(round: Round) -> QuerySet[Invitation]:
 def counted_responses(round: Round) -> QuerySet[Response]:
     """The responses the figures count: submitted, and not withdrawn (a
     revoked invitation withdraws its response; paper forms have none)."""
-    return Response.objects.filter(round=round, submitted_at__isnull=False).filter(
-        Q(invitation__isnull=True) | Q(invitation__in=standing_invitations(round))
-    )
+    return Response.objects.filter(_counted(round))
 
 
 def _counted_ratings(round: Round) -> QuerySet[Rating]:
-    return Rating.objects.filter(response__in=counted_responses(round).values("pk"))
+    """The ratings of the counted responses, the rule on the one join to the
+    responses that the figures also read the groups through: as
+    `response__in=<subquery>`, PostgreSQL's stock settings joined the
+    responses twice and scanned all of them (25 against 18 ms for a 2,000
+    round; bench/results/plans)."""
+    return Rating.objects.filter(_counted(round, prefix="response__"))
+
+
+def _counted(round: Round, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}round": round, f"{prefix}submitted_at__isnull": False}) & (
+        Q(**{f"{prefix}invitation__isnull": True}) | Q(**{f"{prefix}invitation__in": standing_invitations(round)})
+    )
 
 
 def _contributes(prefix: str = "") -> Q:
