@@ -213,6 +213,7 @@ def by_disagreement(results: Sequence[KeyActionResult]) -> list[KeyActionResult]
 class SummaryItem:
     result: KeyActionResult
     agreement_text: str
+    rubric_title: str = ""  # set when the round has several rubrics, whose key actions share numbers
 
 
 @dataclass(frozen=True)
@@ -236,9 +237,19 @@ def agreement_summary(results: RoundResults, *, size: int = SUMMARY_SIZE) -> Agr
     if not rated:
         return None
     stats_of = {result.key_action.pk: stats for result, stats in rated}
+    several = len(results.rubrics) > 1
+    rubric_of = {
+        result.key_action.pk: rubric.rubric.title if several else ""
+        for rubric in results.rubrics
+        for result in rubric.key_actions
+    }
+
+    def item(result: KeyActionResult) -> SummaryItem:
+        agreement = agreement_text(stats_of[result.key_action.pk].agreement)
+        return SummaryItem(result, agreement, rubric_title=rubric_of[result.key_action.pk])
+
     calm = sorted((pair for pair in rated if not pair[1].discuss), key=lambda pair: -(pair[1].agreement or 0.0))
     differ = [r for r in by_disagreement([result for result, _stats in rated]) if stats_of[r.key_action.pk].discuss]
     return AgreementSummary(
-        agree=[SummaryItem(result, agreement_text(stats.agreement)) for result, stats in calm[:size]],
-        differ=[SummaryItem(r, agreement_text(stats_of[r.key_action.pk].agreement)) for r in differ[:size]],
+        agree=[item(result) for result, _stats in calm[:size]], differ=[item(r) for r in differ[:size]]
     )

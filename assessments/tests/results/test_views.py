@@ -5,10 +5,12 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from assessments.models import Rating, Round, RoundStatus
+from assessments.models import Rating, Response, Round, RoundStatus
 from assessments.planning.services import consensus_record
 from assessments.results.computation import round_results
 from assessments.results.exchange import results_as_json
+from assessments.results.releases import results_changed
+from assessments.tests.factories import RoundFactory, lbc_rubrics
 from assessments.tests.results.test_results import add_respondents, spread
 from assessments.tests.results_helpers import (
     assert_page_rules,
@@ -20,8 +22,8 @@ from assessments.tests.results_helpers import (
     text_of,
     url,
 )
-from convening.models import Role
-from convening.tests.factories import MembershipFactory, UserFactory
+from convening.models import Role, StakeholderGroup
+from convening.tests.factories import MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -357,3 +359,38 @@ def test_the_files_are_under_one_download_heading_with_plain_names(client, facil
     for name in ("Figures per key action (CSV)", "Workbook (Excel)", "PDF report", "Figures for other programs (JSON)"):
         assert name in download
     assert "Figures as JSON" not in download
+
+
+def test_with_several_rubrics_the_summary_says_whose_key_action_each_is(client, facilitator, org):
+    round_ = RoundFactory.create(team=TeamFactory(organization=org), rubrics=lbc_rubrics())
+    Round.objects.filter(pk=round_.pk).update(status=RoundStatus.CLOSED)
+    family = StakeholderGroup.objects.get(organization=org, name="Family")
+    responses = Response.objects.bulk_create(
+        Response(
+            round=round_,
+            respondent_code=f"P-{i}",
+            stakeholder_group=family,
+            entered_by_proxy=True,
+            submitted_at=timezone.now(),
+        )
+        for i in range(6)
+    )
+    Rating.objects.bulk_create(
+        Rating(response=response, key_action=key_action, level=key_action.rubric.levels.get(position=2))
+        for rubric in round_.rubrics.all()
+        for key_action in rubric.key_actions.all()
+        for response in responses
+    )
+    results_changed(round_id=round_.pk, response_ids=[response.pk for response in responses])
+    client.force_login(facilitator)
+    summary = text_of(_section(client.get(url("results", round_)).content.decode(), "summary-heading"))
+    titles = [rubric.title for rubric in round_.rubrics.order_by("round_rubrics__position")]
+    assert f"1. {round_.rubrics.get(title=titles[0]).key_actions.get(position=1).title} ({titles[0]})" in summary
+    # Every rating at level 2: agreement 1.00 everywhere, the first three key actions in the rubrics' order shown
+    assert summary.count(f"({titles[0]})") == 3 and "No key action needs discussing" in summary
+
+
+def test_with_one_rubric_the_summary_names_none(client, facilitator, closed):
+    client.force_login(facilitator)
+    summary = text_of(_section(client.get(url("results", closed)).content.decode(), "summary-heading"))
+    assert "(Creating Active Engagement)" not in summary
