@@ -109,22 +109,26 @@ NOT_SURE = "Not sure"
 
 def ratings_csv(ratings: AnonymousRatings) -> Iterator[str]:
     """The file in pieces, as the database hands the rows over: its size never sits in memory. Group names
-    and slugs are typed by people, so each is made safe once, not once per cell; codes and numbers need
-    nothing. Nothing in it is translated, so it reads the same whenever the pieces are made."""
+    and slugs are typed by people, so each is made safe and quoted once, not once per cell; codes and
+    numbers need neither. Nothing in it is translated, so it reads the same whenever the pieces are made.
+    The lines are what `write_csv` writes (every field quoted, CRLF), put together here from those pieces:
+    a csv writer's list and call per row were a third of the time of the whole file."""
     yield write_csv([RATINGS_HEADER])
     width = ratings.code_width
-    groups = {pk: safe_text(name) for pk, name in ratings.group_names.items()}
-    slugs: dict[str, object] = {}
+    groups = {pk: _quoted(str(safe_text(name))) for pk, name in ratings.group_names.items()}
+    middles: dict[tuple[int, str], str] = {}  # (group, rubric slug) → the fields between code and key action
+    levels: dict[int | None, str] = {None: _quoted(NOT_SURE)}
     for batch in anonymized_rating_rows(ratings):
-        buffer = io.StringIO()
-        csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows(
-            [
-                f"R-{code:0{width}d}",
-                groups[group_id],
-                slugs[slug] if slug in slugs else slugs.setdefault(slug, safe_text(slug)),
-                position,
-                NOT_SURE if level is None else level,
-            ]
-            for code, group_id, slug, position, level in batch
-        )
-        yield buffer.getvalue()
+        lines = []
+        for code, group_id, slug, position, level in batch:
+            middle = middles.get((group_id, slug))
+            if middle is None:
+                middle = middles[(group_id, slug)] = f",{groups[group_id]},{_quoted(str(safe_text(slug)))},"
+            shown = levels.get(level) or levels.setdefault(level, _quoted(str(level)))
+            lines.append(f'"R-{code:0{width}d}"{middle}"{position}",{shown}\r\n')
+        yield "".join(lines)
+
+
+def _quoted(text: str) -> str:
+    """One field as csv.QUOTE_ALL writes it."""
+    return '"' + text.replace('"', '""') + '"'

@@ -223,3 +223,17 @@ def test_the_ratings_file_costs_the_same_queries_for_5_respondents_or_40(client,
     with django_assert_num_queries(RATINGS_FILE_QUERIES):
         rows = _csv(_get(client, lead, "export_ratings_csv", round_))
     assert len({row[0] for row in rows[1:]}) == 40
+
+
+def test_the_ratings_file_is_byte_for_byte_what_a_csv_writer_writes_for_its_rows(client, lead, round_):
+    """The file's lines are put together from pieces quoted once (tables.ratings_csv): a name with a
+    quote, a separator, a line break and a formula's start comes out as csv.QUOTE_ALL writes it, safe."""
+    StakeholderGroup.objects.filter(organization=round_.organization, name="Family").update(
+        name='=Family "A", first\nline'
+    )
+    body = _get(client, lead, "export_ratings_csv", round_).getvalue().decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
+    assert {row[1] for row in rows[1:]} >= {"'=Family \"A\", first\nline"}
+    rewritten = io.StringIO()
+    csv.writer(rewritten, quoting=csv.QUOTE_ALL).writerows(rows)
+    assert body == "\ufeff" + rewritten.getvalue()
