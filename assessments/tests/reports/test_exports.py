@@ -233,7 +233,7 @@ def test_the_ratings_file_is_byte_for_byte_what_a_csv_writer_writes_for_its_rows
     )
     body = _get(client, lead, "export_ratings_csv", round_).getvalue().decode("utf-8")
     rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
-    assert {row[1] for row in rows[1:]} >= {"'=Family \"A\", first\nline"}
+    assert {row[1] for row in rows[1:]} >= {'\'=Family "A", first\nline'}
     rewritten = io.StringIO()
     csv.writer(rewritten, quoting=csv.QUOTE_ALL).writerows(rows)
     assert body == "\ufeff" + rewritten.getvalue()
