@@ -15,9 +15,7 @@ import cProfile
 import io
 import json
 import pstats
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import django
@@ -34,6 +32,7 @@ from assessments.invitations.tokens import make_token  # noqa: E402
 from assessments.models import Invitation, Rating, Release, Round, RoundStatus  # noqa: E402
 from assessments.results.releases import release_to_show  # noqa: E402
 from bench import loaddata  # noqa: E402
+from bench.peer.timing import median_ms  # noqa: E402
 from convening.models import Organization, Team, User  # noqa: E402
 
 FLOOR_SQL = """
@@ -43,18 +42,6 @@ WHERE s.round_id = %s AND s.submitted_at IS NOT NULL AND (r.level_id IS NOT NULL
 GROUP BY 1, 2, 3
 """
 PLANS_PER_VIEW = 2
-
-
-def median_ms(action, runs: int, before=None) -> float:
-    action()  # warm: connection, caches, imports
-    times = []
-    for _ in range(runs):
-        if before:
-            before()  # not timed
-        started = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(times), 2)
 
 
 def floor(round_id: int):

@@ -1,5 +1,6 @@
-"""bench/measure.py's median_ms for the peer's side, which cannot import
-bench/measure.py: that module sets Convening's Django up on import."""
+"""The bench's timing, with no Django in it: bench/measure.py (and through it
+our side of the comparison) and the peer's side, which runs in its own
+virtualenv and cannot import bench/measure.py, time alike."""
 
 import statistics
 import time
