@@ -5,12 +5,11 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from assessments.models import Rating, Response, Round, RoundStatus
+from assessments.models import Rating, Round, RoundStatus
 from assessments.planning.services import consensus_record
 from assessments.results.computation import round_results
 from assessments.results.exchange import results_as_json
-from assessments.results.releases import results_changed
-from assessments.tests.factories import RoundFactory, lbc_rubrics
+from assessments.tests.history_data import BSD, CAE, closed_round, lbc, respond
 from assessments.tests.results.test_results import add_respondents, spread
 from assessments.tests.results_helpers import (
     assert_page_rules,
@@ -22,7 +21,7 @@ from assessments.tests.results_helpers import (
     text_of,
     url,
 )
-from convening.models import Role, StakeholderGroup
+from convening.models import Role
 from convening.tests.factories import MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -362,26 +361,10 @@ def test_the_files_are_under_one_download_heading_with_plain_names(client, facil
 
 
 def test_with_several_rubrics_the_summary_says_whose_key_action_each_is(client, facilitator, org):
-    round_ = RoundFactory.create(team=TeamFactory(organization=org), rubrics=lbc_rubrics())
-    Round.objects.filter(pk=round_.pk).update(status=RoundStatus.CLOSED)
-    family = StakeholderGroup.objects.get(organization=org, name="Family")
-    responses = Response.objects.bulk_create(
-        Response(
-            round=round_,
-            respondent_code=f"P-{i}",
-            stakeholder_group=family,
-            entered_by_proxy=True,
-            submitted_at=timezone.now(),
-        )
-        for i in range(6)
-    )
-    Rating.objects.bulk_create(
-        Rating(response=response, key_action=key_action, level=key_action.rubric.levels.get(position=2))
-        for rubric in round_.rubrics.all()
-        for key_action in rubric.key_actions.all()
-        for response in responses
-    )
-    results_changed(round_id=round_.pk, response_ids=[response.pk for response in responses])
+    round_ = closed_round(TeamFactory(organization=org), closed_at=timezone.now(), rubrics=[lbc(CAE), lbc(BSD)])
+    for slug in (CAE, BSD):
+        positions = round_.rubrics.get(slug=slug).key_actions.values_list("position", flat=True)
+        respond(round_, "Family", [dict.fromkeys(positions, 2)], slug=slug, times=6)
     client.force_login(facilitator)
     summary = text_of(_section(client.get(url("results", round_)).content.decode(), "summary-heading"))
     titles = [rubric.title for rubric in round_.rubrics.order_by("round_rubrics__position")]
