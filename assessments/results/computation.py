@@ -20,9 +20,6 @@ from .aggregation import Stats, stats_from_counts
 from .disclosure import Withheld
 from .releases import counted_responses, release_to_show
 
-# Closed rounds' charts and tables are kept as HTML under their release's fingerprint.
-RESULTS_CACHE_SECONDS = 24 * 60 * 60
-
 
 @dataclass(frozen=True)
 class GroupResult:

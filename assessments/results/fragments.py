@@ -9,12 +9,13 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.template.loader import render_to_string
 
-from .computation import RESULTS_CACHE_SECONDS, RoundResults
+from .computation import RoundResults
 
 TABLE_TEMPLATE = "assessments/results/_table.html"
 FIGURES_TEMPLATE = "assessments/results/_figures.html"
 # In every key: a new drawing or rule is never served from a fragment kept by the code before it.
 DRAWING_VERSION = 3
+KEPT_SECONDS = 24 * 60 * 60
 
 
 def draw_figures(*, results: RoundResults, rubrics: list[dict], language: str, order: str) -> None:
@@ -39,7 +40,7 @@ def draw_figures(*, results: RoundResults, rubrics: list[dict], language: str, o
             html = drawn[key] = render_to_string(template, context)
         target[name] = html
     if results.fingerprint and drawn:
-        cache.set_many(drawn, RESULTS_CACHE_SECONDS)
+        cache.set_many(drawn, KEPT_SECONDS)
 
 
 def _key(results: RoundResults, kind: str, pk: int, language: str, order: str) -> str:

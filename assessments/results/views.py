@@ -27,7 +27,7 @@ from rubrics import localization
 
 from . import services
 from .charts import level_swatch_svg
-from .computation import round_results
+from .computation import RubricResult, round_results
 from .exchange import results_as_json
 from .fragments import draw_figures
 from .presentation import agreement_summary, by_disagreement, key_action_display, release_notes
@@ -81,11 +81,8 @@ def results_page(
                     "evidence_count": evidence.get(pk, 0) if evidence is not None else None,
                 }
             )
-        legend = [
-            {"level": level, "swatch": level_swatch_svg(level.position, chart_id=f"swatch-{rubric_result.rubric.pk}")}
-            for level in rubric_result.levels
-        ]
-        rubrics.append({"result": rubric_result, "items": items, "legend": legend})
+        # Called by the table's template only where its cached HTML is missing.
+        rubrics.append({"result": rubric_result, "items": items, "legend": partial(_legend, rubric_result)})
     draw_figures(results=data, rubrics=rubrics, language=languages.current(), order=order)
     context = {
         "access": access,
@@ -104,6 +101,14 @@ def results_page(
         "return_to": "results",
     }
     return render(request, "assessments/results/page.html", context, status=status)
+
+
+def _legend(rubric_result: RubricResult) -> list[dict]:
+    chart_id = f"swatch-{rubric_result.rubric.pk}"
+    return [
+        {"level": level, "swatch": level_swatch_svg(level.position, chart_id=chart_id)}
+        for level in rubric_result.levels
+    ]
 
 
 @require_GET
