@@ -17,8 +17,8 @@ def consensus_context(access: ResultsAccess, key_action: KeyAction, levels, hist
     whole markup."""
     current = history[0] if history else None
     prefix = f"ka-{key_action.pk}"
-    posted = str(form["level"].value()) if form else None
-    checked = posted if form else (str(current.level_id) if current else None)
+    # A refused form shows the level it posted; else the current consensus is checked.
+    checked = str(form["level"].value()) if form else (str(current.level_id) if current else None)
     return {
         "key_action": key_action,
         "prefix": prefix,
