@@ -5,6 +5,8 @@
 - `outsider`: a facilitator of *another* organization (must get 404s from `org`).
 """
 
+from types import SimpleNamespace
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -23,6 +25,15 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _one_rate_window(monkeypatch):
+    """django-ratelimit counts in fixed windows of wall-clock time: a test whose
+    requests crossed a window's edge would count from zero again (CI once saw a
+    31st guessed link answered 404, not 429). Its clock is frozen, so all of a
+    test's requests fall into one window."""
+    monkeypatch.setattr("django_ratelimit.core.time", SimpleNamespace(time=lambda: 1_750_000_000.0))
 
 
 @pytest.fixture(autouse=True)

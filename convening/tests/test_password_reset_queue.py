@@ -3,8 +3,6 @@ address and an unknown one cost the request the same work (no lookup, one
 task queued), so neither timing nor a stalled mail server tells them apart
 or holds a web worker. Asking is limited per address and per client."""
 
-from types import SimpleNamespace
-
 import pytest
 from django.core import mail
 from django.db import connection
@@ -16,12 +14,6 @@ from convening.tasks import send_password_reset
 from convening.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _one_window(monkeypatch):
-    """django-ratelimit counts in windows of wall-clock time; frozen, every request falls into one."""
-    monkeypatch.setattr("django_ratelimit.core.time", SimpleNamespace(time=lambda: 1_750_000_000.0))
 
 
 def _ask(client, email, django_capture_on_commit_callbacks, **headers):

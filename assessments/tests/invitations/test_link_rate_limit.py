@@ -3,8 +3,6 @@ address as the trusted proxy reports it: a meeting on one venue's Wi-Fi
 opens its valid links however many people there are, while someone guessing
 tokens is refused after LINK_RATE failures."""
 
-from types import SimpleNamespace
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -19,14 +17,6 @@ pytestmark = pytest.mark.django_db
 LIMIT = int(LINK_RATE.split("/")[0])
 VENUE = "203.0.113.50"  # one public address for everyone in the meeting room
 PROXY = "10.0.0.2"  # the trusted proxy, as the app sees it
-
-
-@pytest.fixture(autouse=True)
-def _one_window(monkeypatch):
-    """django-ratelimit counts in fixed windows of wall-clock time: a test that
-    crossed a window's edge would start counting again from zero. Its clock is
-    frozen, so every request of a test falls into one window."""
-    monkeypatch.setattr("django_ratelimit.core.time", SimpleNamespace(time=lambda: 1_750_000_000.0))
 
 
 def bad_link(attempt: int) -> str:
