@@ -16,6 +16,7 @@ import io
 import json
 import pstats
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import django
@@ -77,6 +78,30 @@ def release_made_ms(round_: Round, runs: int) -> float:
         assert release_to_show(round=fresh) is not None
 
     return median_ms(action, runs, before=forget)
+
+
+def stakeholder_autosave() -> tuple[Client, str, Callable[[], None]]:
+    """A stakeholder who opened their link to the latest open round: their
+    client, the round's rating page, and an autosave of one level as the
+    page's script saves it, over the version last confirmed."""
+    invitation = Invitation.objects.filter(round__status=RoundStatus.OPEN).latest("pk")
+    stakeholder = Client()
+    link = stakeholder.get(f"/r/{make_token(invitation.pk, invitation.token_nonce)}/")
+    assert link.status_code == 302, link.status_code
+    rate_url = f"/rounds/{invitation.round_id}/rate/"
+    key_action = invitation.round.rubrics.earliest("round_rubrics__position").key_actions.earliest("position")
+    level = key_action.rubric.levels.earliest("position")
+    # The load test may have saved this answer already: start over the version stored.
+    stored = Rating.objects.filter(response__invitation=invitation, key_action=key_action).first()
+    version = [stored.level_version if stored else 0]
+
+    def autosave() -> None:
+        data = {f"ka-{key_action.pk}-level": level.pk, f"ka-{key_action.pk}-level-version": version[0]}
+        response = stakeholder.post(f"{rate_url}{key_action.pk}/", data, HTTP_ACCEPT="application/json")
+        assert response.status_code == 200, response.status_code
+        version[0] = response.json()["level_version"]
+
+    return stakeholder, rate_url, autosave
 
 
 def get(client: Client, url: str, expect: int = 200):
@@ -161,26 +186,8 @@ def main() -> None:
                 "release_made_ms": release_made_ms(round_, runs),
             }
         # The rating page and autosave, as a stakeholder who opened their link.
-        invitation = Invitation.objects.filter(round__status=RoundStatus.OPEN).latest("pk")
-        stakeholder = Client()
-        link = stakeholder.get(f"/r/{make_token(invitation.pk, invitation.token_nonce)}/")
-        assert link.status_code == 302, link.status_code
-        rate_url = f"/rounds/{invitation.round_id}/rate/"
+        stakeholder, rate_url, autosave = stakeholder_autosave()
         figures["rating page"] = measured("rating page", get(stakeholder, rate_url), args.runs, plans)
-        key_action = invitation.round.rubrics.earliest("round_rubrics__position").key_actions.earliest("position")
-        level = key_action.rubric.levels.earliest("position")
-
-        # The load test may have saved this answer already: start over the version stored.
-        stored = Rating.objects.filter(response__invitation=invitation, key_action=key_action).first()
-        version = [stored.level_version if stored else 0]
-
-        def autosave():
-            # As the page's script saves a level: over the version last confirmed.
-            data = {f"ka-{key_action.pk}-level": level.pk, f"ka-{key_action.pk}-level-version": version[0]}
-            response = stakeholder.post(f"{rate_url}{key_action.pk}/", data, HTTP_ACCEPT="application/json")
-            assert response.status_code == 200, response.status_code
-            version[0] = response.json()["level_version"]
-
         figures["autosave"] = measured("autosave", autosave, args.runs, plans)
         if args.profile_slowest:
             profiler = cProfile.Profile()

@@ -25,8 +25,7 @@ from django.db.models import Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from assessments.invitations.tokens import make_token  # noqa: E402
-from assessments.models import Invitation, Rating, Response, Round, RoundStatus  # noqa: E402
+from assessments.models import Rating, Response, Round  # noqa: E402
 from bench import loaddata, measure  # noqa: E402
 from convening.models import User  # noqa: E402
 from rubrics.models import KeyAction, Level  # noqa: E402
@@ -67,28 +66,6 @@ def export_round(round_: Round) -> dict:
     }
 
 
-def autosave_action():
-    """bench/measure.py's autosave: a stakeholder who opened their link saves
-    one level of the latest open round, over the version last confirmed."""
-    invitation = Invitation.objects.filter(round__status=RoundStatus.OPEN).latest("pk")
-    stakeholder = Client()
-    link = stakeholder.get(f"/r/{make_token(invitation.pk, invitation.token_nonce)}/")
-    assert link.status_code == 302, link.status_code
-    key_action = invitation.round.rubrics.earliest("round_rubrics__position").key_actions.earliest("position")
-    level = key_action.rubric.levels.earliest("position")
-    stored = Rating.objects.filter(response__invitation=invitation, key_action=key_action).first()
-    version = [stored.level_version if stored else 0]
-    url = f"/rounds/{invitation.round_id}/rate/{key_action.pk}/"
-
-    def autosave():
-        data = {f"ka-{key_action.pk}-level": level.pk, f"ka-{key_action.pk}-level-version": version[0]}
-        response = stakeholder.post(url, data, HTTP_ACCEPT="application/json")
-        assert response.status_code == 200, response.status_code
-        version[0] = response.json()["level_version"]
-
-    return autosave
-
-
 def statements(action) -> int:
     with CaptureQueriesContext(connection) as context:
         action()
@@ -118,7 +95,7 @@ def measure_turn(runs: int) -> dict:
                 before=measure.forget_release(round_),
             ),
         }
-    autosave = autosave_action()
+    autosave = measure.stakeholder_autosave()[2]
     autosave()  # the first save of a turn may create the rating: the steady state is an update
     return {"sizes": sizes, "save": {"statements": statements(autosave), "ms": measure.median_ms(autosave, runs)}}
 
