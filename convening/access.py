@@ -81,18 +81,22 @@ def require(*, user: User, organization_id: int, need: Capability | None) -> fro
     return capabilities
 
 
+def my_organizations(request: HttpRequest) -> list[Organization]:
+    """The person's organizations by name, read once per request: the page
+    header lists them, and the current organization is one of them."""
+    if not request.user.is_authenticated:
+        return []
+    if not hasattr(request, "_my_organizations"):
+        request._my_organizations = list(organizations_for(user=request.user))  # type: ignore[attr-defined]
+    return request._my_organizations  # type: ignore[attr-defined]
+
+
 def current_organization(request: HttpRequest) -> Organization | None:
     """The organization the person is working in: the one chosen in the
-    session if they still belong to it, else the first of theirs. Remembered
-    on the request, as the view and the page header both ask."""
-    if not request.user.is_authenticated:
-        return None
-    if not hasattr(request, "_current_organization"):
-        organizations = organizations_for(user=request.user)
-        chosen = request.session.get(SESSION_ORGANIZATION_KEY)
-        organization = organizations.filter(pk=chosen).first() if chosen is not None else None
-        request._current_organization = organization or organizations.first()  # type: ignore[attr-defined]
-    return request._current_organization  # type: ignore[attr-defined]
+    session if they still belong to it, else the first of theirs."""
+    organizations = my_organizations(request)
+    chosen = request.session.get(SESSION_ORGANIZATION_KEY) if organizations else None
+    return next((o for o in organizations if o.pk == chosen), organizations[0] if organizations else None)
 
 
 def current_roles(request: HttpRequest) -> set[str]:

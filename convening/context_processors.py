@@ -1,8 +1,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .access import current_capabilities, current_organization
-from .selectors import organizations_for
+from .access import current_capabilities, current_organization, my_organizations
 
 
 def organization(request: HttpRequest) -> dict:
@@ -12,7 +11,5 @@ def organization(request: HttpRequest) -> dict:
     return {
         "current_organization": SimpleLazyObject(lambda: current_organization(request)),
         "current_capabilities": SimpleLazyObject(lambda: current_capabilities(request)),
-        "my_organizations": SimpleLazyObject(
-            lambda: list(organizations_for(user=request.user)) if request.user.is_authenticated else []
-        ),
+        "my_organizations": SimpleLazyObject(lambda: my_organizations(request)),
     }

@@ -203,24 +203,24 @@ def test_people_page_queries(client, org, facilitator, people, django_assert_num
         TeamMemberFactory(team=TeamFactory(organization=org), user=person)
         services.account_invite(organization=org, email=f"invitee{n}@example.org", role=Role.LEAD, by=facilitator)
     client.force_login(facilitator)
-    # session, user, SAVEPOINT, current organization, roles there, the page's count of people, the page of
-    # people with their names, their roles, their teams, the invitations waiting, the organizations
-    # (header), RELEASE.
-    with django_assert_num_queries(12):
+    # session, user, SAVEPOINT, the person's organizations (the current one among them, and the header's),
+    # roles there, the page's count of people, the page of people with their names, their roles, their
+    # teams, the invitations waiting, RELEASE.
+    with django_assert_num_queries(11):
         response = client.get(reverse("convening:people"))
     # A row per invitation, and per person (the facilitator too).
     assert response.content.decode().count('<th scope="row"') == 2 * people + 1
 
 
 @pytest.mark.parametrize("teams", [2, 20])
-@pytest.mark.parametrize(("view", "queries"), [("convening:person", 11), ("convening:person_remove", 13)])
+@pytest.mark.parametrize(("view", "queries"), [("convening:person", 10), ("convening:person_remove", 12)])
 def test_person_pages_queries(client, org, facilitator, colleague, teams, view, queries, django_assert_num_queries):
     for _ in range(teams):
         TeamMemberFactory(team=TeamFactory(organization=org), user=colleague)
     client.force_login(facilitator)
-    # session, user, SAVEPOINT, current organization, roles there, the person, their roles, name and teams,
-    # (removal: their rounds' invitations counted, the invitations waiting for them), the organizations
-    # (header), RELEASE. (The facilitators are counted only on a facilitator's page.)
+    # session, user, SAVEPOINT, the person's organizations (the current one among them, and the header's),
+    # roles there, the person, their roles, name and teams, (removal: their rounds' invitations counted,
+    # the invitations waiting for them), RELEASE. (The facilitators are counted only on a facilitator's page.)
     with django_assert_num_queries(queries):
         response = client.get(reverse(view, args=[colleague.pk]))
     assert response.status_code == 200

@@ -139,9 +139,9 @@ def test_no_longer_requiring_it_is_audited(client, org, facilitator):
 def test_the_settings_page_takes_a_fixed_number_of_queries(client, org, facilitator, teams, django_assert_num_queries):
     TeamFactory.create_batch(teams, organization=org)
     client.force_login(facilitator)
-    # session, the user with what two-factor sign-in needs, SAVEPOINT, current organization, roles there,
-    # organizations for the switcher, RELEASE.
-    with django_assert_num_queries(7):
+    # session, the user with what two-factor sign-in needs, SAVEPOINT, the person's organizations (the
+    # current one among them), roles there, RELEASE.
+    with django_assert_num_queries(6):
         response = client.get(reverse("two_factor:sign_in_security"))
     assert response.status_code == 200
 
@@ -149,5 +149,5 @@ def test_the_settings_page_takes_a_fixed_number_of_queries(client, org, facilita
 def test_a_verified_session_costs_one_query_more_its_device(client, org, facilitator, django_assert_num_queries):
     device, _codes = with_device(facilitator)
     verified(client, facilitator, device)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert client.get(reverse("two_factor:sign_in_security")).status_code == 200

@@ -247,10 +247,11 @@ def test_the_library_costs_the_same_whatever_the_number_of_rubrics(
     for n in range(imported):
         rubric_create(organization=org, slug=f"rubric-{n}")
     client = client_for(facilitator)
-    # Session, user, request savepoint, current organization, the header's
-    # roles and organizations, the library (latest versions with owners and
-    # counts, one query), release of the savepoint.
-    with django_assert_num_queries(8):
+    # Session, user, request savepoint, the person's organizations (the
+    # current one among them, and the header's), the header's roles, the
+    # library (latest versions with owners and counts, one query), release
+    # of the savepoint.
+    with django_assert_num_queries(7):
         response = client.get("/rubrics/")
     assert response.content.decode().count('<th scope="row">') == 2 + imported
 
@@ -261,10 +262,10 @@ def test_the_rubric_page_costs_the_same_whatever_its_size(
 ):
     rubric_create(organization=org, key_actions=key_actions)
     client = client_for(facilitator)
-    # Session, user, request savepoint, current organization, membership check,
-    # the rubric with its owner, its levels, key actions, descriptors with
-    # their levels, translations, its versions, the header's roles and
-    # organizations, release of the savepoint.
-    with django_assert_num_queries(14):
+    # Session, user, request savepoint, the person's organizations (the
+    # current one among them, and the header's), membership check, the rubric
+    # with its owner, its levels, key actions, descriptors with their levels,
+    # translations, its versions, the header's roles, release of the savepoint.
+    with django_assert_num_queries(13):
         response = client.get("/rubrics/custom-rubric/")
     assert response.content.decode().count('<th scope="row">') == key_actions

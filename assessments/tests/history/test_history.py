@@ -214,12 +214,12 @@ def _rounds_with_ratings(team, count):
 
 
 def test_the_number_of_queries_does_not_grow_with_the_rounds(client, lead, org):
-    """2 and 20 rounds take the same queries (15 today): the session and the
+    """2 and 20 rounds take the same queries (14 today): the session and the
     user, the request's savepoint and its release, the team and the person's
     roles in its organization (access), team_history's six (the closed
     rounds; their rubrics, levels and key actions; the releases of every
     round, once made; the current consensus records of every round), and the page
-    header's (the person's organizations, twice, and roles)."""
+    header's (the person's organizations, the current one among them, and roles)."""
     client.force_login(lead)
     counts = []
     for rounds in (2, 20):
@@ -248,5 +248,5 @@ def test_history_and_overview_cost_the_same_queries_whatever_the_respondents(cli
         with CaptureQueriesContext(connection) as queries:
             assert client.get(address).status_code == 200
         counts.append(len(queries))
-    # The same at 10 and at 1,000: history 15 (see the test above), overview 14.
-    assert counts == [15, 14]
+    # The same at 10 and at 1,000: history 14 (see the test above), overview 13.
+    assert counts == [14, 13]

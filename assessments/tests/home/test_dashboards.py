@@ -273,8 +273,8 @@ def test_the_lead_sees_how_each_teams_latest_round_moved(as_lead, lead_teams):
 
 
 # Queries, before the page's own: 1 the session; 2 the user; 3 SAVEPOINT;
-# 4 the current organization; 5 the roles there; 6 the organizations for
-# the header's switcher; 7 the person's open invitations. Last, RELEASE SAVEPOINT.
+# 4 the person's organizations (the header's switcher, the current one among
+# them); 5 the roles there; 6 the person's open invitations. Last, RELEASE SAVEPOINT.
 
 
 def _team_with_everything(organization, *, rating_now=True):
@@ -302,8 +302,8 @@ def test_the_facilitators_home_takes_the_same_queries_for_2_or_20_teams(
 ):
     for _team in range(teams):
         _team_with_everything(org)
-    # … 8 the rounds with their response counts, 9 the overdue steps, 10 the teams with member counts.
-    with django_assert_num_queries(11):
+    # … 7 the rounds with their response counts, 8 the overdue steps, 9 the teams with member counts.
+    with django_assert_num_queries(10):
         page = _text(as_facilitator.get(URL))
     assert page.count("days left") == teams
     assert page.count("Planned to open") == teams
@@ -314,9 +314,9 @@ def test_the_leads_home_takes_the_same_queries_for_2_or_20_teams(as_lead, org, t
     for number in range(teams):
         _team_with_everything(org, rating_now=number % 2 == 0)
     as_lead.get(URL)  # the first reading makes the rounds' releases
-    # … 8 the teams with member counts, 9 the latest rounds with their response
-    # counts, 10–12 their rubrics with levels and key actions, 13 their releases.
-    with django_assert_num_queries(14):
+    # … 7 the teams with member counts, 8 the latest rounds with their response
+    # counts, 9–11 their rubrics with levels and key actions, 12 their releases.
+    with django_assert_num_queries(13):
         page = _text(as_lead.get(URL))
     assert page.count("Results appear when the round closes.") == teams // 2
     assert page.count("1 key action moved up") == page.count("1 key action moved down") == teams // 2

@@ -171,9 +171,9 @@ def test_a_round_of_another_organization_names_its_organization(as_stakeholder, 
     assert "Demo State Agency" not in own
 
 
-# Queries: 1 the session; 2 the user; 3 SAVEPOINT; 4 the current organization;
-# 5 the roles there; 6 the organizations for the header's switcher; then the
-# page's own; last RELEASE SAVEPOINT.
+# Queries: 1 the session; 2 the user; 3 SAVEPOINT; 4 the person's organizations
+# (the header's switcher, the current one among them); 5 the roles there; then
+# the page's own; last RELEASE SAVEPOINT.
 
 
 @pytest.mark.parametrize("rounds", [1, 5])
@@ -190,8 +190,8 @@ def test_the_stakeholders_home_takes_the_same_queries_for_1_or_5_rounds(
             answer_all(invitation)
             response_submit(invitation=invitation)
     client.force_login(stakeholder)
-    # … 7 the open invitations with their rounds, teams, organizations,
+    # … 6 the open invitations with their rounds, teams, organizations,
     # responses and progress, RELEASE.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         page = client.get(reverse("home")).content.decode()
     assert len(_cards(page)) == rounds

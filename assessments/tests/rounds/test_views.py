@@ -559,11 +559,12 @@ def _queries(client, url):
     return len(queries)
 
 
-# Session and person; a savepoint pair (ATOMIC_REQUESTS); the access check; the page header (organizations,
-# roles); then the page's own: the rounds (list), or progress (invitations, then paper respondents), people,
-# their e-mails, the last reminder, the rubrics and the open steps of the team's earlier rounds (detail, whose
-# access check also gives the roles that decide what the page shows).
-QUERIES = {"round_list": 10, "round_detail": 16}
+# Session and person; a savepoint pair (ATOMIC_REQUESTS); the access check; the page header (the person's
+# organizations, the current one among them; roles); then the page's own: the rounds (list), or progress
+# (invitations, then paper respondents), people, their e-mails, the last reminder, the rubrics and the open
+# steps of the team's earlier rounds (detail, whose access check also gives the roles that decide what the
+# page shows).
+QUERIES = {"round_list": 9, "round_detail": 15}
 
 
 @pytest.mark.parametrize("view", ["round_list", "round_detail"])
