@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -37,6 +38,11 @@ COMMENTS_PER_PAGE = 50
 BY_DISAGREEMENT = "disagreement"  # ?order=disagreement; any other order is the rubric's
 
 
+# Reads: a release they make or mark as shown is written under the round's
+# lock in a transaction of its own, and committed before the figures are read
+# out (releases.py); the request's transaction would only add BEGIN and COMMIT
+# and hold that lock while the page renders.
+@transaction.non_atomic_requests
 @require_GET
 @results_view()
 def results(request: HttpRequest, access: ResultsAccess) -> HttpResponse:
@@ -111,6 +117,7 @@ def _legend(rubric_result: RubricResult) -> list[dict]:
     ]
 
 
+@transaction.non_atomic_requests  # as `results`
 @require_GET
 @results_view(need="results.read")
 def results_json(request: HttpRequest, access: ResultsAccess) -> JsonResponse:

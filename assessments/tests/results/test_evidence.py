@@ -253,9 +253,9 @@ def test_the_evidence_page_costs_the_same_queries_whatever_the_comments(
     client.get(address)  # warm the session
     # 1 session, 2 user, 3 SAVEPOINT (ATOMIC_REQUESTS), 4 the round, 5 the person's roles,
     # 6 the key action with its rubric, 7 the round's release, 8 its comments counted, 9 one page of them;
-    # base.html's menu: 10 the person's organizations, 11–12 the current organization and roles there;
-    # 13 RELEASE SAVEPOINT
-    with django_assert_num_queries(13):
+    # base.html's menu: 10 the person's organizations (the current one among them), 11 the roles there;
+    # 12 RELEASE SAVEPOINT
+    with django_assert_num_queries(12):
         response = client.get(address)
     assert len(_comments_on_page(response.content.decode())) == min(comments, 50)
 
