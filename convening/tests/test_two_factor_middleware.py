@@ -11,6 +11,7 @@ from convening.models import Role
 from convening.sso import BACKEND_PATH as SSO_BACKEND_PATH
 from convening.tests.factories import MembershipFactory, TeamFactory
 from convening.tests.two_factor_support import verified, with_device
+from convening.two_factor.selectors import signed_in_person, users_with_two_factor_state
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +162,20 @@ def test_an_invitation_link_opened_before_the_code_keeps_its_token_out_of_the_co
     assert opened.status_code == 302 and token not in opened["Location"]
     accept = client.get(opened["Location"])
     assert _goes_to(accept, VERIFY) and token not in accept["Location"]
+
+
+def test_the_signed_in_person_is_read_with_the_state_the_orm_query_gives(org, facilitator, lead, stakeholder):
+    """The password backend reads the person through a statement compiled once
+    (`signed_in_person`): it must say what `users_with_two_factor_state` says."""
+    org.require_two_factor = True
+    org.save(update_fields=["require_two_factor"])
+    with_device(lead)
+    fields = ("two_factor_device", "two_factor_required", "two_factor_works")
+    for person in (facilitator, lead, stakeholder):
+        read = signed_in_person(person.pk)
+        expected = users_with_two_factor_state().get(pk=person.pk)
+        assert read == person
+        assert [bool(getattr(read, f)) for f in fields] == [bool(getattr(expected, f)) for f in fields]
+    assert [bool(getattr(signed_in_person(lead.pk), f)) for f in fields] == [True, True, True]
+    assert [bool(getattr(signed_in_person(stakeholder.pk), f)) for f in fields] == [False, False, False]
+    assert signed_in_person(max(p.pk for p in (facilitator, lead, stakeholder)) + 1) is None

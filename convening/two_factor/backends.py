@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.backends import ModelBackend
 
 from ..models import User
-from .selectors import users_with_two_factor_state
+from .selectors import signed_in_person
 
 
 class PasswordBackend(ModelBackend):
@@ -12,5 +12,5 @@ class PasswordBackend(ModelBackend):
     query every signed-in page already makes, instead of adding its own to each."""
 
     def get_user(self, user_id: int) -> User | None:
-        user = users_with_two_factor_state().filter(pk=user_id).first()
+        user = signed_in_person(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
