@@ -80,7 +80,8 @@ def current_consensus(*, round: Round) -> dict[int, int]:
     """Key action id → level id of the latest consensus record (one query)."""
     latest = Consensus.objects.filter(round=round, key_action=OuterRef("key_action")).order_by("-recorded_at", "-pk")
     rows = Consensus.objects.filter(round=round, pk=Subquery(latest.values("pk")[:1]))
-    return dict(rows.values_list("key_action_id", "level_id"))
+    # Unordered: one row per key action, and the model's ordering joins the round, key action and rubric to sort them.
+    return dict(rows.order_by().values_list("key_action_id", "level_id"))
 
 
 def round_results(*, round: Round, language: str | None = None) -> RoundResults:
