@@ -13,7 +13,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from assessments.audit.services import round_event
 from assessments.exceptions import StateConflict
 from assessments.invitations import tokens
 from assessments.invitations.services import invitation_new_link
@@ -32,7 +34,7 @@ from assessments.models import (
 from assessments.planning.services import action_step_add, consensus_record
 from assessments.results.disclosure import Answerer, Earlier, Withheld, release_withheld
 from assessments.results.releases import answer_hash, reveal_members, standing_invitations
-from convening.models import StakeholderGroup, User
+from convening.models import AuditKind, StakeholderGroup, User
 from rubrics.models import KeyAction, Level
 
 # No 0/O, 1/I/L: read off a projector and typed on a phone. 31⁸ ≈ 8.5 × 10¹¹
@@ -60,7 +62,8 @@ def _new_code() -> str:
 @transaction.atomic
 def meeting_start(*, round: Round, by: User | None, now: datetime | None = None) -> Meeting:
     """The round's live meeting, started now unless one is live already (a
-    second click, another facilitator): one live meeting per round."""
+    second click, another facilitator): one live meeting per round, and one
+    event on the audit trail for the one started."""
     now = now or timezone.now()
     Round.objects.select_for_update().filter(pk=round.pk).values_list("pk", flat=True).get()
     if round.status != RoundStatus.OPEN:
@@ -73,11 +76,13 @@ def meeting_start(*, round: Round, by: User | None, now: datetime | None = None)
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return Meeting.objects.create(
+                meeting = Meeting.objects.create(
                     round=round, code=_new_code(), started_by=by, started_at=now, active_at=now
                 )
         except IntegrityError:
             continue  # the code is some other live meeting's: draw again
+        round_event(round=round, by=by, kind=AuditKind.MEETING_STARTED, subject=meeting)
+        return meeting
     raise StateConflict(_("No meeting code could be drawn. Try again."))
 
 
@@ -110,13 +115,14 @@ def meeting_free_navigation(*, meeting: Meeting, free: bool) -> None:
 
 
 @transaction.atomic
-def meeting_end(*, meeting: Meeting, now: datetime | None = None) -> None:
+def meeting_end(*, meeting: Meeting, by: User | None, now: datetime | None = None) -> None:
     now = now or timezone.now()
     if not Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=True).update(
         ended_at=now, revision=F("revision") + 1
     ):
         raise StateConflict(_("This meeting has ended already."))
     meeting.refresh_from_db()
+    round_event(round=meeting.round, by=by, kind=AuditKind.MEETING_ENDED, subject=meeting)
 
 
 @transaction.atomic
@@ -186,7 +192,9 @@ class RevealWithheld(Exception):
 
 
 @transaction.atomic
-def meeting_reveal(*, meeting: Meeting, key_action_id: int, now: datetime | None = None) -> MeetingReveal:
+def meeting_reveal(
+    *, meeting: Meeting, key_action_id: int, by: User | None, now: datetime | None = None
+) -> MeetingReveal:
     """Reveals the key action's figures to the room at once: a release of
     that key action (SPEC §5.1): at least k answers, 0 or at least k of them
     private, and against every earlier reveal of it 0 or at least k answers
@@ -229,6 +237,11 @@ def meeting_reveal(*, meeting: Meeting, key_action_id: int, now: datetime | None
         counts=counts,
     )
     _changed(meeting, now=now)
+    key_action = KeyAction.objects.only("position", "title").get(pk=key_action_id)
+    detail = ngettext(
+        "%(position)d. %(title)s · %(count)d answer", "%(position)d. %(title)s · %(count)d answers", len(live)
+    ) % {"position": key_action.position, "title": key_action.title, "count": len(live)}
+    round_event(round=round_, by=by, kind=AuditKind.MEETING_REVEALED, detail=detail, subject=reveal)
     return reveal
 
 

@@ -147,13 +147,13 @@ def meeting_control(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             step = -1 if action == "back" else 1
             services.meeting_go(meeting=meeting, position=screen.position + step, key_action_count=len(screen.items))
         elif action == "reveal":
-            services.meeting_reveal(meeting=meeting, key_action_id=screen.item.key_action.pk)
+            services.meeting_reveal(meeting=meeting, key_action_id=screen.item.key_action.pk, by=request.user)
         elif action in ("lock", "unlock"):
             services.meeting_lock(meeting=meeting, locked=action == "lock")
         elif action in ("free", "paced"):
             services.meeting_free_navigation(meeting=meeting, free=action == "free")
         elif action == "end":
-            services.meeting_end(meeting=meeting)
+            services.meeting_end(meeting=meeting, by=request.user)
             messages.success(request, _("The meeting has ended. The round stays open until it closes."))
             return redirect("assessments:round_detail", pk=pk)
         else:

@@ -27,7 +27,7 @@ from assessments.rating.services import rating_save, response_submit
 from assessments.results.computation import round_results
 from assessments.rounds.services import round_close
 from assessments.tests.results_helpers import cae_round, invite_to, key_action, level, url
-from convening.models import PersonName, StakeholderGroup
+from convening.models import AuditEvent, AuditKind, PersonName, StakeholderGroup
 from convening.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -278,7 +278,7 @@ def test_a_release_after_the_meeting_cannot_be_subtracted_from_a_reveal(facilita
                 not_sure=False,
                 evidence="",
             )
-    meeting_reveal(meeting=meeting, key_action_id=key_action(meeting_round).pk)
+    meeting_reveal(meeting=meeting, key_action_id=key_action(meeting_round).pk, by=facilitator)
     for invitation in invitations[:3]:
         response_submit(invitation=invitation)
     round_close(round=meeting_round)
@@ -453,3 +453,26 @@ def test_an_answer_over_one_changed_elsewhere_is_refused_and_says_so(client, fac
     assert 'role="alert"' in page
     assert re.search(rf'value="{level(meeting_round, 2).pk}" checked', page)  # what is kept, on screen
     assert Rating.objects.get(response__invitation__walk_in_meeting=meeting).level == level(meeting_round, 2)
+
+
+def test_starting_revealing_and_ending_are_on_the_audit_trail_and_refusals_are_not(client, facilitator, meeting_round):
+    meeting = start(client, facilitator, meeting_round)
+    client.post(url("meeting_start", meeting_round))  # a second click finds the live meeting: no second start
+    phones = [walk_in(meeting) for _ in range(3)]
+    for phone in phones[:2]:
+        answer(phone, meeting, 2)
+    control(client, meeting_round, "reveal")  # 2 answers of k = 3: withheld, nothing to record
+    answer(phones[2], meeting, 3)
+    control(client, meeting_round, "reveal")
+    control(client, meeting_round, "end")
+    assert control(client, meeting_round, "end").status_code == 404  # ended already: no second end
+
+    events = list(AuditEvent.objects.filter(kind__startswith="meeting.").order_by("pk"))
+    assert [(event.kind, event.actor, event.round_id) for event in events] == [
+        (AuditKind.MEETING_STARTED, facilitator, meeting_round.pk),
+        (AuditKind.MEETING_REVEALED, facilitator, meeting_round.pk),
+        (AuditKind.MEETING_ENDED, facilitator, meeting_round.pk),
+    ]
+    ka = key_action(meeting_round)
+    assert events[1].summary == f"{meeting_round.name} · 1. {ka.title} · 3 answers"
+    assert all(meeting.code not in event.summary for event in events)  # the code let people in while it lasted
