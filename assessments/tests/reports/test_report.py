@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -255,3 +256,19 @@ def test_level_names_and_headings_are_never_hyphenated_and_the_tables_fit_the_pa
     # A line may end at a real hyphen ("co-chair"), never at one hyphenation added.
     assert [word for word in words if word.endswith(("-", "\u2010")) and word not in html] == []
     assert {"Informing", "Networking", "Collaborating", "Transforming"} <= set(words)
+
+
+def test_the_summary_table_says_which_key_actions_are_worth_discussing(round_):
+    """As the results page and the workbook do, in the table and not only in the caption under each bar: the
+    agreement cell of a key action worth discussing says so (a column more would not fit the page)."""
+    results = round_results(round=round_)
+    html = report_html(results, round_action_plans(round=round_))
+    flags = [ka.stats.discuss for rubric in results.rubrics for ka in rubric.key_actions]
+    assert True in flags and False in flags  # the data has both
+    summaries = re.findall(r'<table class="table summary">.*?</table>', html, flags=re.S)
+    rows = [
+        row
+        for table in summaries
+        for row in re.findall(r"<tbody>(.*?)</tbody>", table, flags=re.S)[0].split("</tr>")[:-1]
+    ]
+    assert ["⚑ Discuss" in row for row in rows] == flags
