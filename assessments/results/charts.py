@@ -29,9 +29,15 @@ from django.utils.translation import gettext as _
 BAR_TOP = 18  # room above the bar for the median's mark
 BAR_HEIGHT = 32
 LABEL_ROW_HEIGHT = 17
-LABEL_ROWS = 2  # neighbouring segments' labels alternate between two rows, so that they do not overlap
+LABEL_ROWS = 2  # labels go under the bar on two rows, each on the first row where it overlaps no other
 # A segment narrower than this share of the bar gets no label under it (the table beside has its count).
 MIN_LABELLED_SHARE = 0.04
+# The labels are laid out for the narrowest bar, on a 320 px screen, with a width per character above what
+# the usual fonts take at 12 px (6.0-6.7 px measured in Chromium): a label that would overlap on both rows
+# there gets none, at every width (the segment's tooltip, the chart's description and the table have it).
+NARROWEST_BAR_PX = 288
+LABEL_CHARACTER_PX = 7.0
+LABEL_GAP = 1.0  # percent of the bar between two labels on one row
 MEDIAN_COLOUR = "#000000"
 OUTLINE = "#212529"
 LABEL_COLOUR = "#212529"
@@ -124,17 +130,24 @@ def _percent(value: float) -> str:
     return f"{svg_number(value)}%"
 
 
-def _segment_label(x: float, segment: float, text: str, *, row: int) -> str:
+def _segment_label(x: float, segment: float, text: str, rows: list[list[tuple[float, float]]]) -> str:
     """A segment's "name: count" under the bar, in percentages of its width:
     starting where the segment starts in the bar's first half, ending where
     it ends in the second, so that no label runs past the bar's ends at any
-    width (their lengths in pixels are the browser's to know)."""
+    width; on the first of `rows` (the spans already taken on each) where it
+    overlaps no other label at the narrowest bar, or nowhere ("")."""
+    width = 100 * len(text) * LABEL_CHARACTER_PX / NARROWEST_BAR_PX
     if x + segment / 2 < 50:
-        anchor, at = "start", x
+        anchor, at, span = "start", x, (x, x + width)
     else:
-        anchor, at = "end", x + segment
-    y = BAR_TOP + BAR_HEIGHT + LABEL_ROW_HEIGHT * (row + 1) - 3
-    return f'<text x="{_percent(at)}" y="{y}" text-anchor="{anchor}" fill="{LABEL_COLOUR}">{escape(text)}</text>'
+        anchor, at, span = "end", x + segment, (x + segment - width, x + segment)
+    for row, taken in enumerate(rows):
+        if all(span[1] + LABEL_GAP <= start or end + LABEL_GAP <= span[0] for start, end in taken):
+            taken.append(span)
+            y = BAR_TOP + BAR_HEIGHT + LABEL_ROW_HEIGHT * (row + 1) - 3
+            where = f'x="{_percent(at)}" y="{y}" text-anchor="{anchor}"'
+            return f'<text {where} fill="{LABEL_COLOUR}">{escape(text)}</text>'
+    return ""
 
 
 def stacked_bar_svg(
@@ -179,7 +192,7 @@ def stacked_bar_svg(
     else:
         parts.append("<defs>" + "".join(_pattern(chart_id, p) for p in range(1, len(counts) + 1)) + "</defs>")
         edges = segment_edges(counts, 100)
-        labelled = 0
+        rows: list[list[tuple[float, float]]] = [[] for _row in range(LABEL_ROWS)]
         for position, (name, count) in enumerate(zip(level_names, counts, strict=True), start=1):
             x, segment = edges[position - 1], edges[position] - edges[position - 1]
             if not count:
@@ -192,8 +205,7 @@ def stacked_bar_svg(
             )
             if count / n >= MIN_LABELLED_SHARE:
                 label = _("%(level)s: %(count)d") % {"level": name, "count": count}
-                parts.append(_segment_label(x, segment, label, row=labelled % LABEL_ROWS))
-                labelled += 1
+                parts.append(_segment_label(x, segment, label, rows))
         parts += [
             outline.format(fill="none", dash=""),
             # The median's mark: a white line under a black one, seen on every pattern.

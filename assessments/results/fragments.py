@@ -14,7 +14,7 @@ from .computation import RoundResults
 TABLE_TEMPLATE = "assessments/results/_table.html"
 FIGURES_TEMPLATE = "assessments/results/_figures.html"
 # In every key: a new drawing or rule is never served from a fragment kept by the code before it.
-DRAWING_VERSION = 3
+DRAWING_VERSION = 4
 KEPT_SECONDS = 24 * 60 * 60
 
 

@@ -109,6 +109,17 @@ def test_each_segment_is_named_with_its_count_on_alternate_rows():
     ]
 
 
+def test_a_label_with_no_room_on_either_row_at_phone_width_is_left_out():
+    # shares 6%, 6%, 6%, 83%: the third label would overlap the first on one row and the second on the other
+    svg = parse(chart([2, 2, 2, 30]))
+    assert [(label[0], label[2]) for label in labels(svg)] == [
+        ("Informing: 2", "64"),
+        ("Networking: 2", "81"),
+        ("Transforming: 30", "64"),
+    ]
+    assert "Collaborating: 2 (6%)" in ET.tostring(svg, encoding="unicode")  # still in the segment's tooltip
+
+
 def test_narrow_segments_get_no_label():
     svg = parse(chart([1, 99, 0, 0]))
     assert [label[0] for label in labels(svg)] == ["Networking: 99"]
