@@ -121,8 +121,9 @@ def meeting_end(*, meeting: Meeting, by: User | None, now: datetime | None = Non
         ended_at=now, revision=F("revision") + 1
     ):
         raise StateConflict(_("This meeting has ended already."))
-    meeting.refresh_from_db()
+    # Before the refresh, which would drop the round the meeting was read with.
     round_event(round=meeting.round, by=by, kind=AuditKind.MEETING_ENDED, subject=meeting)
+    meeting.refresh_from_db()
 
 
 @transaction.atomic
