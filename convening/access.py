@@ -95,8 +95,10 @@ def current_organization(request: HttpRequest) -> Organization | None:
     """The organization the person is working in: the one chosen in the
     session if they still belong to it, else the first of theirs."""
     organizations = my_organizations(request)
-    chosen = request.session.get(SESSION_ORGANIZATION_KEY) if organizations else None
-    return next((o for o in organizations if o.pk == chosen), organizations[0] if organizations else None)
+    if not organizations:
+        return None
+    chosen = request.session.get(SESSION_ORGANIZATION_KEY)
+    return next((o for o in organizations if o.pk == chosen), organizations[0])
 
 
 def current_roles(request: HttpRequest) -> set[str]:

@@ -170,12 +170,14 @@ def test_the_signed_in_person_is_read_with_the_state_the_orm_query_gives(org, fa
     org.require_two_factor = True
     org.save(update_fields=["require_two_factor"])
     with_device(lead)
-    fields = ("two_factor_device", "two_factor_required", "two_factor_works")
+
+    def state(user):
+        return [bool(getattr(user, f)) for f in ("two_factor_device", "two_factor_required", "two_factor_works")]
+
     for person in (facilitator, lead, stakeholder):
         read = signed_in_person(person.pk)
-        expected = users_with_two_factor_state().get(pk=person.pk)
         assert read == person
-        assert [bool(getattr(read, f)) for f in fields] == [bool(getattr(expected, f)) for f in fields]
-    assert [bool(getattr(signed_in_person(lead.pk), f)) for f in fields] == [True, True, True]
-    assert [bool(getattr(signed_in_person(stakeholder.pk), f)) for f in fields] == [False, False, False]
+        assert state(read) == state(users_with_two_factor_state().get(pk=person.pk))
+    assert state(signed_in_person(lead.pk)) == [True, True, True]
+    assert state(signed_in_person(stakeholder.pk)) == [False, False, False]
     assert signed_in_person(max(p.pk for p in (facilitator, lead, stakeholder)) + 1) is None

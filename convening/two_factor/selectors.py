@@ -31,21 +31,20 @@ _ANY_USER = -2_147_483_648
 
 
 @cache
-def _signed_in_person_statement(vendor: str) -> tuple[str, list, int]:
+def _signed_in_person_statement(vendor: str) -> tuple[str, tuple, int]:
     """`users_with_two_factor_state` for one person, as the ORM compiles it
     for this database, once per process: compiling its three EXISTS costs
     more than running them (1.85 ms against 0.65 ms on PostgreSQL here), and
     every signed-in request reads the person. The place of the id among the
     parameters comes along."""
     sql, params = users_with_two_factor_state().filter(pk=_ANY_USER).query.sql_with_params()
-    return sql, list(params), list(params).index(_ANY_USER)
+    return sql, tuple(params), params.index(_ANY_USER)
 
 
 def signed_in_person(user_id: int) -> User | None:
     """The person with their two-factor state (what `two_factor_state` reads), in one query."""
     sql, params, at = _signed_in_person_statement(connection.vendor)
-    params = [*params[:at], user_id, *params[at + 1 :]]
-    return next(iter(User.objects.raw(sql, params)), None)
+    return next(iter(User.objects.raw(sql, [*params[:at], user_id, *params[at + 1 :]])), None)
 
 
 @dataclass(frozen=True)
