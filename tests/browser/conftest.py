@@ -83,6 +83,28 @@ def page(browser, request):
     context.close()
 
 
+@pytest.fixture(autouse=True)
+def unreachable_server(monkeypatch):
+    """While `support.go_offline` has cut the network, the live server reads
+    each request's first line and closes the connection without an answer;
+    the browser sees what it sees when a phone loses its signal mid-request."""
+    from django.core.servers.basehttp import WSGIRequestHandler
+
+    from .support import network_cut
+
+    parse_request = WSGIRequestHandler.parse_request
+
+    def parse_unless_cut(handler):
+        if network_cut.is_set():
+            handler.close_connection = True
+            return False
+        return parse_request(handler)
+
+    monkeypatch.setattr(WSGIRequestHandler, "parse_request", parse_unless_cut)
+    yield
+    network_cut.clear()
+
+
 @pytest.fixture
 def lbc_rubrics(transactional_db):
     from django.apps import apps
